@@ -1,0 +1,68 @@
+/**
+ * The express app: health, the MCP endpoint with its guards in order, 405 for other methods, JSON 404s and a JSON
+ * error handler. No listening here, so tests and the entry point share it.
+ *
+ * Order on POST /mcp: Origin/Host → identify key → per-IP limit (keyless or bad key only) → require key (401/503)
+ * → per-key limit → Content-Type (415) → body (413/400) → MCP.
+ */
+import express, { type Express } from "express";
+import type { Logger } from "pino";
+import type { ServerConfig } from "./config.js";
+import { identify, requireKey } from "./http/auth.js";
+import { jsonBody, jsonErrorHandler, requireJson } from "./http/body.js";
+import { JsonRpcCode, sendJsonRpcError } from "./http/errors.js";
+import { hostGuard, originGuard } from "./http/guards.js";
+import { keyRateLimit, unauthenticatedIpRateLimit } from "./http/rate-limit.js";
+import { requestLogger } from "./http/request-log.js";
+import type { ApiKeyStore } from "./keys/key-store.js";
+import { mcpMethodNotAllowed, mcpPostHandler } from "./mcp/handler.js";
+import type { RuntimeInfo } from "./mcp/runtime.js";
+import { TOOLS } from "./tools/index.js";
+
+export interface AppDeps {
+  config: ServerConfig;
+  keyStore: ApiKeyStore;
+  logger: Logger;
+  runtime: RuntimeInfo;
+}
+
+/** Health body: `{status: "ok", version, keys: "ready" | "unavailable"}`. Never a secret. */
+export interface HealthBody {
+  status: "ok";
+  version: string;
+  keys: "ready" | "unavailable";
+}
+
+/** Builds the app. Throws nothing; invalid config was rejected by `loadServerConfig`. */
+export function createApp({ config, keyStore, logger, runtime }: AppDeps): Express {
+  const app = express();
+  app.disable("x-powered-by");
+  app.set("trust proxy", config.trustProxy);
+  app.use(requestLogger(logger));
+
+  app.get(config.healthPath, (_req, res) => {
+    const body: HealthBody = { status: "ok", version: runtime.version, keys: keyStore.state };
+    res.setHeader("Cache-Control", "no-store");
+    res.json(body);
+  });
+
+  app.post(
+    config.mcpPath,
+    originGuard(config.allowedOrigins),
+    hostGuard(config.allowedHosts),
+    identify(keyStore),
+    unauthenticatedIpRateLimit(config.rateLimit),
+    requireKey,
+    keyRateLimit(config.rateLimit),
+    requireJson,
+    jsonBody(config.maxBodyBytes),
+    mcpPostHandler({ tools: TOOLS, runtime, jsonResponse: config.jsonResponse, logger }),
+  );
+  app.all(config.mcpPath, mcpMethodNotAllowed);
+
+  app.use((_req, res) => {
+    sendJsonRpcError(res, 404, JsonRpcCode.ServerError, "Not Found");
+  });
+  app.use(jsonErrorHandler(logger));
+  return app;
+}

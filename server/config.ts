@@ -1,0 +1,236 @@
+/**
+ * Server configuration: every environment variable the server reads, parsed once at start with zod.
+ *
+ * The README's "Environment variables" table mirrors {@link ENV_DOCS}; a test keeps the two in step.
+ */
+import { z } from "zod";
+import { SERVER_DEFAULTS } from "./defaults.js";
+
+/** Where the image runs. Each Pulumi component sets `MCP_TARGET`; `local` is a developer's machine. */
+export const TARGETS = ["local", "lambda", "fargate", "cloudrun", "ec2"] as const;
+export type RuntimeTarget = (typeof TARGETS)[number];
+
+export const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
+
+/** Thrown by {@link loadServerConfig}. `message` names the variable, the value it got and what is allowed. */
+export class ConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "ConfigError";
+  }
+}
+
+const BOOL = ["true", "false", "1", "0"] as const;
+const bool = (fallback: boolean) =>
+  z
+    .enum(BOOL, { error: `one of ${BOOL.join(", ")}` })
+    .optional()
+    .transform((v) => (v === undefined ? fallback : v === "true" || v === "1"));
+
+const int = (fallback: number, min: number, max: number, unit: string) =>
+  z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      if (v === undefined || v.trim() === "") return fallback;
+      const n = Number(v);
+      if (!Number.isInteger(n) || n < min || n > max) {
+        ctx.addIssue({ code: "custom", message: `an integer from ${min} to ${max} (${unit})` });
+        return z.NEVER;
+      }
+      return n;
+    });
+
+/** Comma-separated list; blanks and surrounding spaces are dropped. */
+const list = z
+  .string()
+  .optional()
+  .transform((v) =>
+    (v ?? "")
+      .split(",")
+      .map((s) => s.trim())
+      .filter((s) => s.length > 0),
+  );
+
+const path = (fallback: string) =>
+  z
+    .string()
+    .optional()
+    .transform((v) => v ?? fallback)
+    .pipe(z.string().regex(/^\/[A-Za-z0-9._~\-/]*$/, { error: "a path starting with / (letters, digits, . _ ~ - /)" }));
+
+/** Trust-proxy hop count: unset or empty means "trust no proxy" (the socket address is the client). */
+const trustProxy = z
+  .string()
+  .optional()
+  .transform((v, ctx) => {
+    if (v === undefined || v.trim() === "" || v === "false") return false as const;
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < 1 || n > 10) {
+      ctx.addIssue({ code: "custom", message: "a whole number of trusted proxy hops from 1 to 10, or unset" });
+      return z.NEVER;
+    }
+    return n;
+  });
+
+const schema = z.object({
+  PORT: int(SERVER_DEFAULTS.port, 0, 65535, "TCP port"),
+  HOST: z.string().min(1).optional(),
+  MCP_PATH: path(SERVER_DEFAULTS.mcpPath),
+  MCP_HEALTH_PATH: path(SERVER_DEFAULTS.healthPath),
+  MCP_DEV: bool(false),
+  MCP_TARGET: z.enum(TARGETS, { error: `one of ${TARGETS.join(", ")}` }).default("local"),
+  MCP_REGION: z.string().optional(),
+  AWS_REGION: z.string().optional(),
+  MCP_API_KEYS: list,
+  MCP_API_KEYS_SSM_PARAMETERS: list,
+  MCP_API_KEYS_TTL_SECONDS: int(SERVER_DEFAULTS.apiKeysTtlSeconds, 0, 86_400, "seconds"),
+  MCP_RATE_LIMIT_RPS: int(SERVER_DEFAULTS.rateLimitRps, 1, 100_000, "requests/s per API key"),
+  MCP_RATE_LIMIT_BURST: int(SERVER_DEFAULTS.rateLimitBurst, 1, 1_000_000, "requests per API key"),
+  MCP_RATE_LIMIT_IP_PER_MINUTE: int(SERVER_DEFAULTS.rateLimitIpPerMinute, 1, 1_000_000, "requests/min per IP"),
+  MCP_TRUST_PROXY: trustProxy,
+  MCP_ALLOWED_ORIGINS: list,
+  MCP_ALLOWED_HOSTS: list,
+  MCP_MAX_BODY_BYTES: int(SERVER_DEFAULTS.maxBodyBytes, 1024, 100 * 1024 * 1024, "bytes"),
+  MCP_JSON_RESPONSE: bool(false),
+  MCP_SHUTDOWN_GRACE_MS: int(SERVER_DEFAULTS.shutdownGraceMs, 0, 120_000, "ms"),
+  LOG_LEVEL: z.enum(LOG_LEVELS, { error: `one of ${LOG_LEVELS.join(", ")}` }).default("info"),
+});
+
+/** The parsed configuration. Units: ports and counts are plain numbers, durations say their unit in the name. */
+export interface ServerConfig {
+  port: number;
+  host: string;
+  mcpPath: string;
+  healthPath: string;
+  dev: boolean;
+  target: RuntimeTarget;
+  region: string;
+  apiKeys: string[];
+  ssmParameterNames: string[];
+  apiKeysTtlSeconds: number;
+  rateLimit: { requestsPerSecond: number; burst: number; ipRequestsPerMinute: number };
+  trustProxy: number | false;
+  allowedOrigins: string[];
+  allowedHosts: string[];
+  maxBodyBytes: number;
+  jsonResponse: boolean;
+  shutdownGraceMs: number;
+  logLevel: (typeof LOG_LEVELS)[number];
+}
+
+/** Every variable {@link loadServerConfig} reads: name, default and meaning. The README table is checked against it. */
+export const ENV_DOCS: Record<keyof z.input<typeof schema>, { default: string; meaning: string }> = {
+  PORT: { default: String(SERVER_DEFAULTS.port), meaning: "TCP port to listen on." },
+  HOST: { default: "0.0.0.0 (127.0.0.1 with MCP_DEV)", meaning: "Address to bind." },
+  MCP_PATH: { default: SERVER_DEFAULTS.mcpPath, meaning: "Path of the Streamable HTTP endpoint." },
+  MCP_HEALTH_PATH: { default: SERVER_DEFAULTS.healthPath, meaning: "Path of the unauthenticated health check." },
+  MCP_DEV: {
+    default: "false (`npm start` sets 1)",
+    meaning:
+      "Local development: bind loopback; with no key source, generate a key and print it once with client configs.",
+  },
+  MCP_TARGET: { default: "local", meaning: `Where the image runs, reported by server_info: ${TARGETS.join(", ")}.` },
+  MCP_REGION: { default: "AWS_REGION, else unknown", meaning: "Region reported by server_info." },
+  AWS_REGION: {
+    default: "(from the platform)",
+    meaning: "AWS region for the SSM client; also the fallback for MCP_REGION.",
+  },
+  MCP_API_KEYS: { default: "(none)", meaning: "Comma-separated API keys. Never logged." },
+  MCP_API_KEYS_SSM_PARAMETERS: {
+    default: "(none)",
+    meaning: "Comma-separated SSM parameter names; each SecureString holds one key or a comma-separated list.",
+  },
+  MCP_API_KEYS_TTL_SECONDS: {
+    default: String(SERVER_DEFAULTS.apiKeysTtlSeconds),
+    meaning: "How long SSM keys are cached before the next read (seconds); rotation takes effect within it.",
+  },
+  MCP_RATE_LIMIT_RPS: {
+    default: String(SERVER_DEFAULTS.rateLimitRps),
+    meaning: "Sustained requests/s allowed per API key.",
+  },
+  MCP_RATE_LIMIT_BURST: {
+    default: String(SERVER_DEFAULTS.rateLimitBurst),
+    meaning: "Requests per API key allowed at once.",
+  },
+  MCP_RATE_LIMIT_IP_PER_MINUTE: {
+    default: String(SERVER_DEFAULTS.rateLimitIpPerMinute),
+    meaning: "Requests/min per client IP for requests without a valid key (brute-force guard).",
+  },
+  MCP_TRUST_PROXY: {
+    default: "(unset: trust no proxy)",
+    meaning: "Number of proxy hops whose X-Forwarded-For is trusted to find the client IP.",
+  },
+  MCP_ALLOWED_ORIGINS: {
+    default: "(empty)",
+    meaning: "Comma-separated Origins allowed; a request with any other Origin gets 403.",
+  },
+  MCP_ALLOWED_HOSTS: {
+    default: "(empty: no check)",
+    meaning: "Comma-separated Host values allowed; when set, any other gets 403.",
+  },
+  MCP_MAX_BODY_BYTES: {
+    default: String(SERVER_DEFAULTS.maxBodyBytes),
+    meaning: "Largest request body accepted (bytes); larger gets 413.",
+  },
+  MCP_JSON_RESPONSE: {
+    default: "false",
+    meaning:
+      "Answer with one JSON body instead of an SSE stream, for buffering edges; progress notifications are lost.",
+  },
+  MCP_SHUTDOWN_GRACE_MS: {
+    default: String(SERVER_DEFAULTS.shutdownGraceMs),
+    meaning: "After SIGTERM, how long in-flight requests may finish before the process exits (ms).",
+  },
+  LOG_LEVEL: { default: "info", meaning: `pino log level: ${LOG_LEVELS.join(", ")}.` },
+};
+
+/**
+ * Parses the environment into a {@link ServerConfig}.
+ *
+ * @param env - usually `process.env`; only the keys of {@link ENV_DOCS} are read.
+ * @returns the configuration, with defaults from `server/defaults.ts` applied.
+ * @throws {ConfigError} naming each bad variable, the value it got and what is allowed; also when no key source is
+ *   set outside dev mode (the message names MCP_API_KEYS and MCP_API_KEYS_SSM_PARAMETERS).
+ */
+export function loadServerConfig(env: NodeJS.ProcessEnv): ServerConfig {
+  const parsed = schema.safeParse(env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((issue) => {
+      const key = String(issue.path[0]);
+      return `${key}=${JSON.stringify(env[key] ?? null)} is invalid: expected ${issue.message}`;
+    });
+    throw new ConfigError(`Invalid server configuration:\n  ${lines.join("\n  ")}`);
+  }
+  const e = parsed.data;
+  if (!e.MCP_DEV && e.MCP_API_KEYS.length === 0 && e.MCP_API_KEYS_SSM_PARAMETERS.length === 0) {
+    throw new ConfigError(
+      "No API key source: set MCP_API_KEYS (comma-separated keys) or MCP_API_KEYS_SSM_PARAMETERS " +
+        "(comma-separated SSM parameter names). For local development only, set MCP_DEV=1 to generate a key.",
+    );
+  }
+  return {
+    port: e.PORT,
+    host: e.HOST ?? (e.MCP_DEV ? "127.0.0.1" : "0.0.0.0"),
+    mcpPath: e.MCP_PATH,
+    healthPath: e.MCP_HEALTH_PATH,
+    dev: e.MCP_DEV,
+    target: e.MCP_TARGET,
+    region: e.MCP_REGION ?? e.AWS_REGION ?? "unknown",
+    apiKeys: e.MCP_API_KEYS,
+    ssmParameterNames: e.MCP_API_KEYS_SSM_PARAMETERS,
+    apiKeysTtlSeconds: e.MCP_API_KEYS_TTL_SECONDS,
+    rateLimit: {
+      requestsPerSecond: e.MCP_RATE_LIMIT_RPS,
+      burst: e.MCP_RATE_LIMIT_BURST,
+      ipRequestsPerMinute: e.MCP_RATE_LIMIT_IP_PER_MINUTE,
+    },
+    trustProxy: e.MCP_TRUST_PROXY,
+    allowedOrigins: e.MCP_ALLOWED_ORIGINS,
+    allowedHosts: e.MCP_ALLOWED_HOSTS,
+    maxBodyBytes: e.MCP_MAX_BODY_BYTES,
+    jsonResponse: e.MCP_JSON_RESPONSE,
+    shutdownGraceMs: e.MCP_SHUTDOWN_GRACE_MS,
+    logLevel: e.LOG_LEVEL,
+  };
+}

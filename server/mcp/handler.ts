@@ -1,0 +1,85 @@
+/**
+ * The Streamable HTTP endpoint, stateless: every POST gets a new McpServer and a new transport, closed when the
+ * response ends. Nothing is shared between requests but the tool definitions, which are built once at load
+ * (reusing a server or transport across requests leaks responses between clients: CVE-2026-25536).
+ */
+import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
+import { StreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/streamableHttp.js";
+import type { Request, RequestHandler, Response } from "express";
+import type { Logger } from "pino";
+import { JsonRpcCode, sendJsonRpcError } from "../http/errors.js";
+import { annotateLog } from "../http/request-log.js";
+import type { ToolDefinition } from "../tools/types.js";
+import { registerResources } from "./resources.js";
+import { type RuntimeInfo, SERVER_NAME, SERVER_VERSION } from "./runtime.js";
+
+export interface McpHandlerOptions {
+  // biome-ignore lint/suspicious/noExplicitAny: see server/tools/index.ts
+  tools: readonly ToolDefinition<any, any>[];
+  runtime: RuntimeInfo;
+  /** Answer with one JSON body instead of SSE (progress notifications are then lost). */
+  jsonResponse: boolean;
+  logger: Logger;
+}
+
+/** A new McpServer with every tool and resource bound. Called once per request. */
+export function createMcpServer(opts: Pick<McpHandlerOptions, "tools" | "runtime">): McpServer {
+  const server = new McpServer(
+    { name: SERVER_NAME, version: SERVER_VERSION },
+    { capabilities: { tools: { listChanged: false }, resources: { listChanged: false } } },
+  );
+  for (const tool of opts.tools) {
+    server.registerTool(
+      tool.name,
+      {
+        title: tool.title,
+        description: tool.description,
+        inputSchema: tool.inputSchema,
+        outputSchema: tool.outputSchema,
+        annotations: tool.annotations,
+      },
+      (args: unknown, extra: { signal: AbortSignal }) =>
+        tool.handler(args as never, { runtime: opts.runtime, signal: extra.signal }),
+    );
+  }
+  registerResources(server, opts.runtime);
+  return server;
+}
+
+/** The JSON-RPC method(s) and tool name of a parsed body, for the log line. Bounded, so logs cannot be flooded. */
+function describe(body: unknown): { mcpMethod?: string; tool?: string } {
+  const first = (Array.isArray(body) ? body[0] : body) as { method?: unknown; params?: { name?: unknown } } | undefined;
+  const method = typeof first?.method === "string" ? first.method.slice(0, 64) : undefined;
+  const tool =
+    method === "tools/call" && typeof first?.params?.name === "string" ? first.params.name.slice(0, 64) : undefined;
+  return { mcpMethod: method, tool };
+}
+
+/** POST handler. The body has already been parsed by express.json. */
+export function mcpPostHandler(opts: McpHandlerOptions): RequestHandler {
+  return async (req: Request, res: Response) => {
+    annotateLog(res, describe(req.body));
+    const server = createMcpServer(opts);
+    const transport = new StreamableHTTPServerTransport({
+      sessionIdGenerator: undefined,
+      enableJsonResponse: opts.jsonResponse,
+    });
+    res.on("close", () => {
+      void transport.close();
+      void server.close();
+    });
+    try {
+      await server.connect(transport);
+      await transport.handleRequest(req, res, req.body);
+    } catch (err) {
+      opts.logger.error({ err: err instanceof Error ? err.message : String(err) }, "mcp request failed");
+      if (!res.headersSent) sendJsonRpcError(res, 500, JsonRpcCode.InternalError, "Internal error");
+    }
+  };
+}
+
+/** GET and DELETE: this server is stateless, so there is no SSE stream to open and no session to end. */
+export const mcpMethodNotAllowed: RequestHandler = (_req, res) => {
+  res.setHeader("Allow", "POST");
+  sendJsonRpcError(res, 405, JsonRpcCode.ServerError, "Method Not Allowed: this stateless server accepts POST only");
+};
