@@ -15,9 +15,13 @@ import { hostGuard, originGuard } from "./http/guards.js";
 import { keyRateLimit, unauthenticatedIpRateLimit } from "./http/rate-limit.js";
 import { requestLogger } from "./http/request-log.js";
 import type { ApiKeyStore } from "./keys/key-store.js";
+import { buildCatalog } from "./mcp/catalog.js";
 import { mcpMethodNotAllowed, mcpPostHandler } from "./mcp/handler.js";
 import type { RuntimeInfo } from "./mcp/runtime.js";
 import { TOOLS } from "./tools/index.js";
+
+/** Tool and resource definitions, compiled once per process. */
+const CATALOG = buildCatalog(TOOLS);
 
 export interface AppDeps {
   config: ServerConfig;
@@ -56,7 +60,7 @@ export function createApp({ config, keyStore, logger, runtime }: AppDeps): Expre
     keyRateLimit(config.rateLimit),
     requireJson,
     jsonBody(config.maxBodyBytes),
-    mcpPostHandler({ tools: TOOLS, runtime, jsonResponse: config.jsonResponse, logger }),
+    mcpPostHandler({ catalog: CATALOG, runtime, jsonResponse: config.jsonResponse, logger }),
   );
   app.all(config.mcpPath, mcpMethodNotAllowed);
 

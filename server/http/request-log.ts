@@ -35,8 +35,6 @@ export function requestLogger(logger: Logger) {
   return pinoHttp({
     logger,
     genReqId: requestId,
-    quietReqLogger: true,
-    quietResLogger: true,
     wrapSerializers: false,
     serializers: {
       req: (req: IncomingMessage & { originalUrl?: string; id?: unknown }) => ({

@@ -1,48 +1,33 @@
 /**
- * The Streamable HTTP endpoint, stateless: every POST gets a new McpServer and a new transport, closed when the
- * response ends. Nothing is shared between requests but the tool definitions, which are built once at load
- * (reusing a server or transport across requests leaks responses between clients: CVE-2026-25536).
+ * The Streamable HTTP endpoint, stateless: every POST gets a new MCP server (the SDK's protocol `Server`, which
+ * McpServer wraps) and a new transport, closed when the response ends. Nothing is shared between requests but the
+ * catalog, which is built once (reusing a server or transport across requests leaks responses between clients:
+ * CVE-2026-25536).
  */
-import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
+import { Server } from "@modelcontextprotocol/sdk/server/index.js";
 import { StreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/streamableHttp.js";
 import type { Request, RequestHandler, Response } from "express";
 import type { Logger } from "pino";
 import { JsonRpcCode, sendJsonRpcError } from "../http/errors.js";
 import { annotateLog } from "../http/request-log.js";
-import type { ToolDefinition } from "../tools/types.js";
-import { registerResources } from "./resources.js";
+import { bindCatalog, type Catalog } from "./catalog.js";
 import { type RuntimeInfo, SERVER_NAME, SERVER_VERSION } from "./runtime.js";
 
 export interface McpHandlerOptions {
-  // biome-ignore lint/suspicious/noExplicitAny: see server/tools/index.ts
-  tools: readonly ToolDefinition<any, any>[];
+  catalog: Catalog;
   runtime: RuntimeInfo;
   /** Answer with one JSON body instead of SSE (progress notifications are then lost). */
   jsonResponse: boolean;
   logger: Logger;
 }
 
-/** A new McpServer with every tool and resource bound. Called once per request. */
-export function createMcpServer(opts: Pick<McpHandlerOptions, "tools" | "runtime">): McpServer {
-  const server = new McpServer(
+/** A new server with the catalog bound. Called once per request. */
+export function createMcpServer(opts: Omit<McpHandlerOptions, "jsonResponse">): Server {
+  const server = new Server(
     { name: SERVER_NAME, version: SERVER_VERSION },
     { capabilities: { tools: { listChanged: false }, resources: { listChanged: false } } },
   );
-  for (const tool of opts.tools) {
-    server.registerTool(
-      tool.name,
-      {
-        title: tool.title,
-        description: tool.description,
-        inputSchema: tool.inputSchema,
-        outputSchema: tool.outputSchema,
-        annotations: tool.annotations,
-      },
-      (args: unknown, extra: { signal: AbortSignal }) =>
-        tool.handler(args as never, { runtime: opts.runtime, signal: extra.signal }),
-    );
-  }
-  registerResources(server, opts.runtime);
+  bindCatalog(server, opts.catalog, opts.runtime, opts.logger);
   return server;
 }
 
