@@ -11,7 +11,7 @@ export const SERVER_DEFAULTS = {
   healthPath: "/healthz",
   /** SSM key cache lifetime, seconds. */
   apiKeysTtlSeconds: 300,
-  /** After a failed SSM read, seconds before the next attempt (so an outage is not hammered). */
+  /** After a failed SSM read, seconds before the next attempt (so an outage is not hammered); never above the TTL. */
   apiKeysRetrySeconds: 5,
   /** Sustained requests/s per API key. */
   rateLimitRps: 20,

@@ -59,7 +59,7 @@ export async function start(env: NodeJS.ProcessEnv, opts: StartOptions = {}): Pr
   const keyStore = new ApiKeyStore({
     sources,
     ttlMs: config.apiKeysTtlSeconds * 1000,
-    retryMs: SERVER_DEFAULTS.apiKeysRetrySeconds * 1000,
+    retryMs: Math.min(SERVER_DEFAULTS.apiKeysRetrySeconds, config.apiKeysTtlSeconds) * 1000,
     logger,
   });
   void keyStore.refresh();
