@@ -26,7 +26,7 @@ async function expectRpcError(res: Response, status: number, code: number, messa
 
 describe("HTTP errors on /mcp", () => {
   let srv: TestServer;
-  const post = (body: BodyInit, headers: Record<string, string>) => fetch(srv.url, { method: "POST", headers, body });
+  const post = (body: string, headers: Record<string, string>) => fetch(srv.url, { method: "POST", headers, body });
   before(async () => {
     srv = await startTestServer({
       MCP_API_KEYS: KEY,
