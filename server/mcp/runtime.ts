@@ -16,12 +16,11 @@ export interface RuntimeInfo {
   instanceId: string;
   /** When the process started, ISO 8601. */
   startedAt: string;
-  /** ms from process start until the server listened; undefined until then. */
-  coldStartMs: number | undefined;
+  /** ms from process start until the server listened (0 until then; no request can arrive before it). */
+  coldStartMs: number;
 }
 
-export interface ServerInfo extends Omit<RuntimeInfo, "coldStartMs"> {
-  coldStartMs: number | null;
+export interface ServerInfo extends RuntimeInfo {
   /** Seconds since the process started. */
   uptimeSeconds: number;
 }
@@ -35,7 +34,7 @@ export function runtimeInfo(config: Pick<ServerConfig, "target" | "region">): Ru
     region: config.region,
     instanceId: `${hostname()}-${randomUUID().slice(0, 8)}`,
     startedAt: new Date(Date.now() - process.uptime() * 1000).toISOString(),
-    coldStartMs: undefined,
+    coldStartMs: 0,
   };
 }
 
@@ -43,7 +42,7 @@ export function runtimeInfo(config: Pick<ServerConfig, "target" | "region">): Ru
 export function serverInfo(rt: RuntimeInfo): ServerInfo {
   return {
     ...rt,
-    coldStartMs: rt.coldStartMs === undefined ? null : Math.round(rt.coldStartMs * 10) / 10,
+    coldStartMs: Math.round(rt.coldStartMs * 10) / 10,
     uptimeSeconds: Math.round(process.uptime()),
   };
 }

@@ -17,7 +17,7 @@ export default defineTool({
     region: z.string(),
     instanceId: z.string(),
     startedAt: z.string(),
-    coldStartMs: z.number().nullable(),
+    coldStartMs: z.number(),
     uptimeSeconds: z.number(),
   },
   annotations: { readOnlyHint: true, idempotentHint: false, openWorldHint: false },
