@@ -1,0 +1,172 @@
+/**
+ * Plays a Dockerfile without a Docker engine: each stage gets a directory standing for its root file system; COPY
+ * honours .dockerignore and fails on a missing source, as `docker build` does; RUN executes the same shell commands in
+ * the stage's WORKDIR with its ENV; COPY --from=<stage> reads the earlier stage's directory. COPY --from=<image> from
+ * an external image cannot be fetched here and is recorded instead. What it cannot check: base-image contents.
+ */
+import { execSync } from "node:child_process";
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { createRequire } from "node:module";
+import { dirname, isAbsolute, join, posix, relative } from "node:path";
+import { type Copy, DockerfileParser, type Healthcheck, type Instruction, type JSONInstruction } from "dockerfile-ast";
+
+// The package is CommonJS (`module.exports = factory`) while its typings declare a default export.
+const ignore = createRequire(import.meta.url)("@balena/dockerignore") as typeof import("@balena/dockerignore").default;
+
+export interface StageResult {
+  name: string;
+  /** Host directory standing for the stage's `/`. */
+  root: string;
+  workdir: string;
+  env: Record<string, string>;
+  user: string | undefined;
+  cmd: string[] | undefined;
+  healthcheck: string[] | undefined;
+  externalCopies: string[];
+}
+
+export class DockerfileSimError extends Error {}
+
+function flag(ins: Instruction, name: string): string | undefined {
+  const f = (ins as Copy).getFlags?.().find((x) => x.getName() === name);
+  return f?.getValue() ?? undefined;
+}
+
+function jsonArgs(ins: Instruction): string[] | undefined {
+  const strings = (ins as JSONInstruction).getJSONStrings?.();
+  return strings && strings.length > 0 ? strings.map((s) => s.getJSONValue()) : undefined;
+}
+
+function listFiles(dir: string): string[] {
+  return readdirSync(dir, { recursive: true, encoding: "utf8" }).filter((f) => statSync(join(dir, f)).isFile());
+}
+
+/**
+ * @param dockerfile - the Dockerfile's text.
+ * @param context - the build context directory (where .dockerignore is read).
+ * @param work - an empty scratch directory.
+ * @returns every stage, last one being the image.
+ * @throws {DockerfileSimError} on a missing or ignored COPY source, a failing RUN, or an unknown stage.
+ */
+export function simulateDockerBuild(dockerfile: string, context: string, work: string): StageResult[] {
+  const ignorePath = join(context, ".dockerignore");
+  const ig = ignore().add(existsSync(ignorePath) ? readFileSync(ignorePath, "utf8") : "");
+  const stages: StageResult[] = [];
+  let stage: StageResult | undefined;
+  const inImage = (p: string) =>
+    join(stage?.root ?? "", posix.isAbsolute(p) ? p : posix.join(stage?.workdir ?? "/", p));
+
+  for (const ins of DockerfileParser.parse(dockerfile).getInstructions()) {
+    const keyword = ins.getKeyword();
+    const content = ins.getArgumentsContent() ?? "";
+    if (keyword === "FROM") {
+      const name = (ins as unknown as { getBuildStage(): string | null }).getBuildStage() ?? `stage${stages.length}`;
+      stage = {
+        name,
+        root: join(work, name),
+        workdir: "/",
+        env: {},
+        user: undefined,
+        cmd: undefined,
+        healthcheck: undefined,
+        externalCopies: [],
+      };
+      mkdirSync(stage.root, { recursive: true });
+      stages.push(stage);
+      continue;
+    }
+    if (!stage) {
+      if (keyword === "ARG") continue;
+      throw new DockerfileSimError(`${keyword} before FROM`);
+    }
+    switch (keyword) {
+      case "WORKDIR":
+        stage.workdir = posix.resolve(stage.workdir, content.trim());
+        mkdirSync(inImage("."), { recursive: true });
+        break;
+      case "ENV":
+        for (const p of (
+          ins as unknown as { getProperties(): { getName(): string; getValue(): string | null }[] }
+        ).getProperties()) {
+          stage.env[p.getName()] = p.getValue() ?? "";
+        }
+        break;
+      case "USER":
+        stage.user = content.trim();
+        break;
+      case "CMD":
+        stage.cmd = jsonArgs(ins);
+        if (!stage.cmd) throw new DockerfileSimError("CMD must use the exec (JSON) form, so signals reach node");
+        break;
+      case "HEALTHCHECK": {
+        const m = /CMD\s+(\[[\s\S]*\])\s*$/.exec(content);
+        stage.healthcheck = m?.[1] ? (JSON.parse(m[1]) as string[]) : undefined;
+        void (ins as Healthcheck);
+        break;
+      }
+      case "RUN": {
+        try {
+          execSync(content, {
+            cwd: inImage("."),
+            env: { ...process.env, ...stage.env },
+            stdio: ["ignore", "pipe", "pipe"],
+            shell: "/bin/sh",
+            timeout: 600_000,
+          });
+        } catch (err) {
+          const e = err as { stderr?: Buffer; stdout?: Buffer };
+          throw new DockerfileSimError(`RUN ${content} failed:\n${e.stdout ?? ""}${e.stderr ?? ""}`);
+        }
+        break;
+      }
+      case "COPY":
+      case "ADD": {
+        const args = ins
+          .getArguments()
+          .map((a) => a.getValue())
+          .filter((a) => !a.startsWith("--"));
+        const dest = args.pop();
+        if (!dest || args.length === 0)
+          throw new DockerfileSimError(`${keyword} ${content}: needs a source and a dest`);
+        const from = flag(ins, "from");
+        const fromStage = from === undefined ? undefined : stages.find((s) => s.name === from);
+        if (from !== undefined && !fromStage) {
+          stage.externalCopies.push(`${from} ${args.join(" ")} -> ${dest}`);
+          break;
+        }
+        const destPath = inImage(dest);
+        const intoDir = dest.endsWith("/") || args.length > 1;
+        for (const src of args) {
+          const srcPath = fromStage ? join(fromStage.root, src) : join(context, src);
+          if (!fromStage && (isAbsolute(src) || relative(context, srcPath).startsWith(".."))) {
+            throw new DockerfileSimError(`${keyword} ${src}: outside the build context`);
+          }
+          if (!existsSync(srcPath)) {
+            throw new DockerfileSimError(
+              `${keyword} ${src}: not found${fromStage ? ` in stage ${from}` : " in the context"}`,
+            );
+          }
+          const target = intoDir ? join(destPath, src.split("/").pop() ?? src) : destPath;
+          if (statSync(srcPath).isDirectory()) {
+            const files = listFiles(srcPath).filter((f) => fromStage || !ig.ignores(posix.join(src, f)));
+            if (files.length === 0) throw new DockerfileSimError(`${keyword} ${src}: every file is excluded`);
+            for (const f of files) {
+              mkdirSync(dirname(join(destPath, f)), { recursive: true });
+              cpSync(join(srcPath, f), join(destPath, f));
+            }
+          } else {
+            if (!fromStage && ig.ignores(src))
+              throw new DockerfileSimError(`${keyword} ${src}: excluded by .dockerignore`);
+            mkdirSync(dirname(target), { recursive: true });
+            cpSync(srcPath, target);
+          }
+        }
+        break;
+      }
+      default:
+        break;
+    }
+  }
+  if (stages.length === 0) throw new DockerfileSimError("no FROM");
+  return stages;
+}

@@ -1,0 +1,109 @@
+/**
+ * server/Dockerfile, played without a Docker engine (tests/helpers/dockerfile-sim.ts): the build stage's own commands
+ * (npm ci, npm run build) run on a copy of the context filtered by .dockerignore, the image stage's CMD starts, and its
+ * HEALTHCHECK passes. Synthetic Dockerfiles prove that a missing or ignored file fails the check.
+ */
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { expect } from "chai";
+import { DockerfileSimError, type StageResult, simulateDockerBuild } from "../helpers/dockerfile-sim.js";
+import { ROOT, spawnProcess } from "../helpers/process.js";
+import { newKey } from "../helpers/secrets.js";
+
+const DOCKERFILE = readFileSync(join(ROOT, "server/Dockerfile"), "utf8");
+
+/** Runs an exec-form command as the image would: `node` is this machine's node, cwd is the image's WORKDIR. */
+function runInImage(stage: StageResult, argv: string[], env: Record<string, string>) {
+  const [cmd, ...args] = argv;
+  if (cmd !== "node") throw new Error(`unexpected command ${cmd}`);
+  const script = args.includes("-e") ? undefined : args.find((a) => !a.startsWith("-"));
+  const cwd = join(stage.root, stage.workdir);
+  if (script) readFileSync(join(cwd, script)); // throws ENOENT when the entry file is not in the image
+  return spawnProcess(process.execPath, args, { PATH: process.env.PATH, ...stage.env, ...env }, cwd);
+}
+
+describe("server/Dockerfile", function () {
+  this.timeout(600_000);
+  let work: string;
+  before(() => {
+    work = mkdtempSync(join(tmpdir(), "mcp-docker-"));
+  });
+  after(() => rmSync(work, { recursive: true, force: true }));
+
+  describe("the real Dockerfile", () => {
+    let stages: StageResult[];
+    let image: StageResult;
+    before(() => {
+      stages = simulateDockerBuild(DOCKERFILE, ROOT, work);
+      image = stages[stages.length - 1] as StageResult;
+    });
+
+    it("is multi-stage, with a non-root final USER and a HEALTHCHECK on /healthz", () => {
+      expect(stages.map((s) => s.name)).to.deep.equal(["build", "runtime"]);
+      expect(image.user)
+        .to.be.a("string")
+        .and.not.match(/^(root|0)(:|$)/);
+      expect(image.healthcheck?.join(" ")).to.include("/healthz");
+      expect(image.env).to.include({ PORT: "8080", AWS_LWA_READINESS_CHECK_PATH: "/healthz", NODE_ENV: "production" });
+    });
+
+    it("ships only the bundle: no node_modules, no sources, no tests in the image", () => {
+      const app = join(image.root, image.workdir);
+      expect(() => readFileSync(join(app, "dist/server.mjs"))).not.to.throw();
+      for (const absent of ["node_modules", "server", "tests", "package.json"]) {
+        expect(() => readFileSync(join(app, absent)), absent).to.throw(/ENOENT/);
+      }
+    });
+
+    it("includes the Lambda Web Adapter, pinned to a release", () => {
+      expect(image.externalCopies).to.have.length(1);
+      expect(image.externalCopies[0]).to.match(
+        /^public\.ecr\.aws\/awsguru\/aws-lambda-adapter:\d+\.\d+\.\d+ \/lambda-adapter -> \/opt\/extensions\/lambda-adapter$/,
+      );
+    });
+
+    it("starts from its CMD, answers /healthz, and its HEALTHCHECK command exits 0", async () => {
+      const env = { PORT: "18999", MCP_API_KEYS: newKey() };
+      const p = runInImage(image, image.cmd ?? [], env);
+      try {
+        await p.waitFor(/"msg":"listening"/);
+        const res = await fetch("http://127.0.0.1:18999/healthz");
+        expect(res.status).to.equal(200);
+        expect(await res.json()).to.include({ status: "ok", keys: "ready" });
+        const hc = runInImage(image, image.healthcheck ?? [], env);
+        expect(await hc.exited).to.equal(0);
+      } finally {
+        p.signal("SIGTERM");
+        await p.exited;
+      }
+      const down = runInImage(image, image.healthcheck ?? [], env);
+      expect(await down.exited, "the health check fails when the server is down").to.equal(1);
+    });
+  });
+
+  describe("catches a broken Dockerfile", () => {
+    const base = "FROM node AS build\nWORKDIR /app\nCOPY package.json ./\nFROM node\nWORKDIR /app\n";
+    it("a COPY of a file that does not exist", () => {
+      const df = `${base}COPY server/nope.ts ./\n`;
+      expect(() => simulateDockerBuild(df, ROOT, join(work, "a"))).to.throw(DockerfileSimError, /not found/);
+    });
+    it("a COPY of a file that .dockerignore excludes", () => {
+      const df = `${base}COPY tests/helpers/secrets.ts ./\n`;
+      expect(() => simulateDockerBuild(df, ROOT, join(work, "b"))).to.throw(DockerfileSimError, /excluded/);
+    });
+    it("a COPY --from of a path the build stage did not produce", () => {
+      const df = `${base}COPY --from=build /app/dist ./dist\n`;
+      expect(() => simulateDockerBuild(df, ROOT, join(work, "c"))).to.throw(
+        DockerfileSimError,
+        /not found in stage build/,
+      );
+    });
+    it("a CMD whose entry file is not in the image", () => {
+      const df = `${base}COPY --from=build /app/package.json ./\nCMD ["node", "dist/missing.mjs"]\n`;
+      const stages = simulateDockerBuild(df, ROOT, join(work, "d"));
+      const image = stages[stages.length - 1] as StageResult;
+      expect(() => runInImage(image, image.cmd ?? [], {})).to.throw(/ENOENT.*dist\/missing\.mjs/);
+    });
+  });
+});
