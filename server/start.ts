@@ -5,14 +5,14 @@
 
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { SSMClient } from "@aws-sdk/client-ssm";
+import type { SSMClient } from "@aws-sdk/client-ssm";
 import type { DestinationStream, Logger } from "pino";
 import { createApp } from "./app.js";
 import { loadServerConfig, type ServerConfig } from "./config.js";
 import { SERVER_DEFAULTS } from "./defaults.js";
 import { devBanner, generateDevKey } from "./dev-banner.js";
 import { ApiKeyStore } from "./keys/key-store.js";
-import { type KeySource, ssmKeySource, staticKeySource } from "./keys/sources.js";
+import { type KeySource, staticKeySource } from "./keys/sources.js";
 import { createLogger } from "./logger.js";
 import { runtimeInfo } from "./mcp/runtime.js";
 
@@ -39,10 +39,16 @@ export interface RunningServer {
 }
 
 /** Builds the key sources from config; in dev mode with none configured, adds a generated key. */
-function keySources(config: ServerConfig, ssmClient: () => SSMClient): { sources: KeySource[]; generated?: string } {
+async function keySources(
+  config: ServerConfig,
+  ssmClient: SSMClient | undefined,
+): Promise<{ sources: KeySource[]; generated?: string }> {
   const sources: KeySource[] = [];
   if (config.apiKeys.length > 0) sources.push(staticKeySource("MCP_API_KEYS", config.apiKeys));
-  if (config.ssmParameterNames.length > 0) sources.push(ssmKeySource(config.ssmParameterNames, ssmClient()));
+  if (config.ssmParameterNames.length > 0) {
+    const ssm = await import("./keys/ssm-source.js");
+    sources.push(ssm.ssmKeySource(config.ssmParameterNames, ssmClient ?? new ssm.SSMClient({})));
+  }
   if (sources.length > 0) return { sources };
   const generated = generateDevKey();
   return { sources: [staticKeySource("generated (MCP_DEV)", [generated])], generated };
@@ -55,7 +61,7 @@ function keySources(config: ServerConfig, ssmClient: () => SSMClient): { sources
 export async function start(env: NodeJS.ProcessEnv, opts: StartOptions = {}): Promise<RunningServer> {
   const config = loadServerConfig(env);
   const logger = createLogger(config, opts.logDestination);
-  const { sources, generated } = keySources(config, () => opts.ssmClient ?? new SSMClient({}));
+  const { sources, generated } = await keySources(config, opts.ssmClient);
   const keyStore = new ApiKeyStore({
     sources,
     ttlMs: config.apiKeysTtlSeconds * 1000,

@@ -2,7 +2,9 @@
  * Plays a Dockerfile without a Docker engine: each stage gets a directory standing for its root file system; COPY
  * honours .dockerignore and fails on a missing source, as `docker build` does; RUN executes the same shell commands in
  * the stage's WORKDIR with its ENV; COPY --from=<stage> reads the earlier stage's directory. COPY --from=<image> from
- * an external image cannot be fetched here and is recorded instead. What it cannot check: base-image contents.
+ * an external image cannot be fetched here and is recorded instead. ENV values that are absolute paths under the
+ * stage's WORKDIR are mapped into the stage directory when RUN or CMD execute. What it cannot check: base-image
+ * contents.
  */
 import { execSync } from "node:child_process";
 import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync } from "node:fs";
@@ -26,6 +28,16 @@ export interface StageResult {
 }
 
 export class DockerfileSimError extends Error {}
+
+/** The stage's ENV as the host sees it: absolute paths under WORKDIR point into the stage directory. */
+export function hostEnv(stage: StageResult): Record<string, string> {
+  const out: Record<string, string> = {};
+  const prefix = stage.workdir.endsWith("/") ? stage.workdir : `${stage.workdir}/`;
+  for (const [k, v] of Object.entries(stage.env)) {
+    out[k] = stage.workdir !== "/" && (v === stage.workdir || v.startsWith(prefix)) ? join(stage.root, v) : v;
+  }
+  return out;
+}
 
 function flag(ins: Instruction, name: string): string | undefined {
   const f = (ins as Copy).getFlags?.().find((x) => x.getName() === name);
@@ -108,7 +120,7 @@ export function simulateDockerBuild(dockerfile: string, context: string, work: s
         try {
           execSync(content, {
             cwd: inImage("."),
-            env: { ...process.env, ...stage.env },
+            env: { ...process.env, ...hostEnv(stage) },
             stdio: ["ignore", "pipe", "pipe"],
             shell: "/bin/sh",
             timeout: 600_000,

@@ -3,11 +3,12 @@
  * (npm ci, npm run build) run on a copy of the context filtered by .dockerignore, the image stage's CMD starts, and its
  * HEALTHCHECK passes. Synthetic Dockerfiles prove that a missing or ignored file fails the check.
  */
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { expect } from "chai";
-import { DockerfileSimError, type StageResult, simulateDockerBuild } from "../helpers/dockerfile-sim.js";
+import { DockerfileSimError, hostEnv, type StageResult, simulateDockerBuild } from "../helpers/dockerfile-sim.js";
+import { node22 } from "../helpers/node22.js";
 import { ROOT, spawnProcess } from "../helpers/process.js";
 import { newKey } from "../helpers/secrets.js";
 
@@ -20,7 +21,7 @@ function runInImage(stage: StageResult, argv: string[], env: Record<string, stri
   const script = args.includes("-e") ? undefined : args.find((a) => !a.startsWith("-"));
   const cwd = join(stage.root, stage.workdir);
   if (script) readFileSync(join(cwd, script)); // throws ENOENT when the entry file is not in the image
-  return spawnProcess(process.execPath, args, { PATH: process.env.PATH, ...stage.env, ...env }, cwd);
+  return spawnProcess(process.execPath, args, { PATH: process.env.PATH, ...hostEnv(stage), ...env }, cwd);
 }
 
 describe("server/Dockerfile", function () {
@@ -61,6 +62,19 @@ describe("server/Dockerfile", function () {
       expect(image.externalCopies[0]).to.match(
         /^public\.ecr\.aws\/awsguru\/aws-lambda-adapter:\d+\.\d+\.\d+ \/lambda-adapter -> \/opt\/extensions\/lambda-adapter$/,
       );
+    });
+
+    it("warms Node's compile cache at build: under Node 22 the warm step writes cache files and exits 0", async () => {
+      const cache = join(work, "compile-cache");
+      const p = spawnProcess(
+        node22(),
+        ["dist/server.mjs", "--warm-compile-cache"],
+        { PATH: process.env.PATH, NODE_COMPILE_CACHE: cache },
+        join(image.root, image.workdir),
+      );
+      expect(await p.exited).to.equal(0);
+      expect(readdirSync(cache, { recursive: true }).length).to.be.greaterThan(1);
+      expect(image.env.NODE_COMPILE_CACHE).to.equal("/app/.compile-cache");
     });
 
     it("starts from its CMD, answers /healthz, and its HEALTHCHECK command exits 0", async () => {
