@@ -122,13 +122,14 @@ export interface ServerConfig {
 /** Every variable {@link loadServerConfig} reads: name, default and meaning. The README table is checked against it. */
 export const ENV_DOCS: Record<keyof z.input<typeof schema>, { default: string; meaning: string }> = {
   PORT: { default: String(SERVER_DEFAULTS.port), meaning: "TCP port to listen on." },
-  HOST: { default: "0.0.0.0 (127.0.0.1 with MCP_DEV)", meaning: "Address to bind." },
+  HOST: { default: "0.0.0.0", meaning: "Address to bind; 127.0.0.1 by default when MCP_DEV is on." },
   MCP_PATH: { default: SERVER_DEFAULTS.mcpPath, meaning: "Path of the Streamable HTTP endpoint." },
   MCP_HEALTH_PATH: { default: SERVER_DEFAULTS.healthPath, meaning: "Path of the unauthenticated health check." },
   MCP_DEV: {
-    default: "false (`npm start` sets 1)",
+    default: "false",
     meaning:
-      "Local development: bind loopback; with no key source, generate a key and print it once with client configs.",
+      "Local development (`npm start` sets 1): bind loopback; with no key source, generate a key and print it once " +
+      "with client configs.",
   },
   MCP_TARGET: { default: "local", meaning: `Where the image runs, reported by server_info: ${TARGETS.join(", ")}.` },
   MCP_REGION: { default: "AWS_REGION, else unknown", meaning: "Region reported by server_info." },
