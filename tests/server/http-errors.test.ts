@@ -106,6 +106,20 @@ describe("HTTP errors on /mcp", () => {
     await expectRpcError(res, 400, -32000, /Unsupported protocol version/);
   });
 
+  for (const shape of ["{}", "null", '"text"', "42", '{"jsonrpc":"1.0","id":1}']) {
+    it(`400 with a JSON-RPC error for well-formed JSON that is not a JSON-RPC message: ${shape}`, async () => {
+      await expectRpcError(await post(shape, mcpHeaders(KEY)), 400, -32700, /Invalid JSON-RPC message/);
+    });
+  }
+
+  it("answers an unknown JSON-RPC method with -32601 in the response stream", async () => {
+    const res = await post(JSON.stringify({ jsonrpc: "2.0", id: 7, method: "no/such" }), mcpHeaders(KEY));
+    expect(res.status).to.equal(200);
+    expect(await res.text()).to.include(
+      '{"jsonrpc":"2.0","id":7,"error":{"code":-32601,"message":"Method not found"}}',
+    );
+  });
+
   it("404 with a JSON body for unknown paths", async () => {
     const res = await fetch(`${srv.base}/nope`);
     await expectRpcError(res, 404, -32000, /Not Found/);
