@@ -118,6 +118,17 @@ const mcp = await load("http://127.0.0.1:19200/mcp", MCP_HEADERS);
 const loadedRss = rssMiB(server.pid ?? 0);
 server.kill("SIGTERM");
 
+// The same server answering plain JSON (MCP_JSON_RESPONSE=true), as behind a buffering edge.
+const jsonServer = start(["dist/server.mjs"], 19201, {
+  ...SERVER_ENV,
+  NODE_COMPILE_CACHE: cacheDir,
+  MCP_JSON_RESPONSE: "true",
+});
+await waitHealthy("http://127.0.0.1:19201/healthz");
+await load("http://127.0.0.1:19201/mcp", MCP_HEADERS).catch(() => undefined); // warm-up
+const json = await load("http://127.0.0.1:19201/mcp", MCP_HEADERS);
+jsonServer.kill("SIGTERM");
+
 // The bare endpoint.
 const bare = start(["-e", BARE], 19300);
 await sleep(300);
@@ -125,12 +136,14 @@ const bareResult = await load("http://127.0.0.1:19300/", { "content-type": "appl
 bare.kill("SIGTERM");
 
 const fmt = (n: number) => n.toFixed(1);
-console.log("| measure | mcp-anywhere (SSE) | bare node:http |");
-console.log("|---|---|---|");
-console.log(`| requests/s | ${Math.round(mcp.rps)} | ${Math.round(bareResult.rps)} |`);
-console.log(`| p50 latency (ms) | ${mcp.p50} | ${bareResult.p50} |`);
-console.log(`| p99 latency (ms) | ${mcp.p99} | ${bareResult.p99} |`);
-console.log(`| non-2xx / errors | ${mcp.non2xx} / ${mcp.errors} | ${bareResult.non2xx} / ${bareResult.errors} |`);
+console.log("| measure | mcp-anywhere (SSE) | mcp-anywhere (JSON) | bare node:http |");
+console.log("|---|---|---|---|");
+const row = (name: string, f: (r: typeof mcp) => string | number) =>
+  console.log(`| ${name} | ${f(mcp)} | ${f(json)} | ${f(bareResult)} |`);
+row("requests/s", (r) => Math.round(r.rps));
+row("p50 latency (ms)", (r) => r.p50);
+row("p99 latency (ms)", (r) => r.p99);
+row("non-2xx / errors", (r) => `${r.non2xx} / ${r.errors}`);
 console.log(`\nthroughput ratio mcp-anywhere / bare: ${(mcp.rps / bareResult.rps).toFixed(2)}`);
 console.log(`RSS idle: ${fmt(idleRss)} MiB, after load: ${fmt(loadedRss)} MiB`);
 console.log(
