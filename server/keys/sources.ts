@@ -1,6 +1,7 @@
 /**
- * Where API keys come from (the SSM source is in ./ssm-source.ts, loaded only when configured). Each source returns plain keys to the {@link ApiKeyStore}, which keeps only digests.
- * A source's `description` is safe to log: it names variables or parameters, never a key.
+ * Where API keys come from (the SSM source is in ./ssm-source.ts, loaded only when configured). Each source returns
+ * plain keys to the ApiKeyStore, which keeps only digests. A source's `description` is safe to log: it names
+ * variables or parameters, never a key.
  */
 export interface KeySource {
   /** Safe to log, e.g. `MCP_API_KEYS` or `SSM /mcp/key-1,/mcp/key-2`. */
