@@ -1,0 +1,153 @@
+/**
+ * `LambdaMcpService` (`mcp-anywhere:aws:LambdaMcpService`): the server image as an arm64 container-image Lambda
+ * behind an API Gateway REST API with API keys and a usage plan (components/lambda/rest-api-edge.ts).
+ *
+ * Children: a log group for the function and one for API access logs (with retention), an execution role that may
+ * write its own log group and read exactly the key parameters (KMS decrypt only via SSM, only for them), the function,
+ * and the edge.
+ */
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import { awsContext, ssmParameterArn } from "../infra/aws-context.js";
+import type { McpServiceArgs, McpServiceOutputs } from "../infra/contract.js";
+import { DEPLOY_DEFAULTS } from "../infra/defaults.js";
+import { assumeRolePolicy, policyDocument, readKeyParameterStatements, writeLogsStatement } from "../infra/iam.js";
+import { logGroup } from "../infra/log-group.js";
+import { ComponentArgsError, resolveServiceArgs } from "../infra/service-args.js";
+import { restApiEdge } from "./lambda/rest-api-edge.js";
+
+export interface LambdaMcpServiceArgs extends McpServiceArgs {
+  /** Stream responses (SSE) through API Gateway instead of buffering: `responseTransferMode: STREAM`,
+   * `AWS_LWA_INVOKE_MODE=response_stream`, JSON-response mode off, timeout 300 s. @default false */
+  streaming?: boolean;
+  /** Reserved concurrency cap, a cost guard. @default none */
+  reservedConcurrency?: number;
+  /** Set the region's API Gateway CloudWatch role (access logs need it once per account and region). @default true */
+  manageApiGatewayAccount?: boolean;
+  /** Prefix for log group names, e.g. `/mcp-anywhere/dev`. */
+  logGroupPrefix: string;
+}
+
+/** Lambda memory limits, MiB (AWS Lambda Developer Guide, "Configuring function memory"). */
+export const LAMBDA_MEMORY_MIB = { min: 128, max: 10_240 } as const;
+
+export class LambdaMcpService extends pulumi.ComponentResource implements McpServiceOutputs {
+  public readonly target = "lambda" as const;
+  public readonly url: pulumi.Output<string>;
+  public readonly healthUrl: pulumi.Output<string>;
+  public readonly apiKeyParameterNames: pulumi.Output<string[]>;
+  public readonly functionName: pulumi.Output<string>;
+  public readonly logGroupName: pulumi.Output<string>;
+
+  /** @throws {ComponentArgsError} before any child is declared, naming each bad argument and its value. */
+  constructor(name: string, args: LambdaMcpServiceArgs, opts: pulumi.ComponentResourceOptions = {}) {
+    super("mcp-anywhere:aws:LambdaMcpService", name, {}, opts);
+    const component = `LambdaMcpService ${name}`;
+    const a = resolveServiceArgs(component, args, LAMBDA_MEMORY_MIB);
+    const rc = args.reservedConcurrency;
+    if (rc !== undefined && (!Number.isInteger(rc) || rc < 1)) {
+      throw new ComponentArgsError(component, [
+        `\`reservedConcurrency\` must be an integer >= 1 or undefined, got ${rc}`,
+      ]);
+    }
+    const streaming = args.streaming ?? false;
+    const timeoutSeconds = streaming
+      ? DEPLOY_DEFAULTS.lambda.streamingTimeoutSeconds
+      : DEPLOY_DEFAULTS.lambda.timeoutSeconds;
+    const parent = { parent: this };
+    const ctx = awsContext(parent);
+
+    const fnLogs = logGroup(`${name}-logs`, `${args.logGroupPrefix}/lambda`, a.logRetentionDays, a.tags, parent);
+    const accessLogs = logGroup(
+      `${name}-access-logs`,
+      `${args.logGroupPrefix}/apigateway-access`,
+      a.logRetentionDays,
+      a.tags,
+      parent,
+    );
+
+    const parameterArns = a.apiKeyParameterNames.map((n) => ssmParameterArn(ctx, n));
+    const role = new aws.iam.Role(
+      `${name}-role`,
+      { assumeRolePolicy: assumeRolePolicy("lambda.amazonaws.com"), tags: a.tags },
+      parent,
+    );
+    const policy = new aws.iam.RolePolicy(
+      `${name}-policy`,
+      {
+        role: role.id,
+        policy: policyDocument(
+          pulumi
+            .all([writeLogsStatement(fnLogs.arn), readKeyParameterStatements(ctx, parameterArns)])
+            .apply(([logs, keys]) => [logs, ...keys]),
+        ),
+      },
+      parent,
+    );
+
+    const fn = new aws.lambda.Function(
+      `${name}-function`,
+      {
+        packageType: "Image",
+        imageUri: a.image,
+        architectures: ["arm64"],
+        memorySize: a.memoryMiB,
+        timeout: timeoutSeconds,
+        role: role.arn,
+        ...(rc !== undefined ? { reservedConcurrentExecutions: rc } : {}),
+        loggingConfig: { logFormat: "JSON", logGroup: fnLogs.name },
+        environment: {
+          variables: {
+            MCP_TARGET: "lambda",
+            MCP_API_KEYS_SSM_PARAMETERS: pulumi.all(a.apiKeyParameterNames).apply((n) => n.join(",")),
+            MCP_JSON_RESPONSE: String(!streaming),
+            MCP_PATH: a.mcpPath,
+            MCP_HEALTH_PATH: a.healthPath,
+            MCP_RATE_LIMIT_RPS: String(Math.ceil(a.rateLimit.requestsPerSecond)),
+            MCP_RATE_LIMIT_BURST: String(a.rateLimit.burst),
+            MCP_RATE_LIMIT_IP_PER_MINUTE: String(a.rateLimit.perIpRequestsPerMinute),
+            // The Lambda Web Adapter is the one proxy in front of the app; API Gateway put the client in X-Forwarded-For.
+            MCP_TRUST_PROXY: "1",
+            AWS_LWA_READINESS_CHECK_PATH: a.healthPath,
+            AWS_LWA_INVOKE_MODE: streaming ? "response_stream" : "buffered",
+          },
+        },
+        tags: a.tags,
+      },
+      { parent: this, dependsOn: [policy] },
+    );
+
+    const edge = restApiEdge(
+      name,
+      {
+        fn,
+        apiKeyParameterNames: a.apiKeyParameterNames,
+        mcpPath: a.mcpPath,
+        healthPath: a.healthPath,
+        rateLimit: a.rateLimit,
+        monthlyQuota: a.monthlyQuota,
+        streaming,
+        timeoutMs: streaming ? timeoutSeconds * 1000 : DEPLOY_DEFAULTS.lambda.integrationTimeoutMs,
+        accessLogGroup: accessLogs,
+        manageApiGatewayAccount: args.manageApiGatewayAccount ?? true,
+        partition: ctx.partition,
+        tags: a.tags,
+      },
+      this,
+    );
+
+    this.url = pulumi.interpolate`${edge.baseUrl}${a.mcpPath}`;
+    this.healthUrl = pulumi.interpolate`${edge.baseUrl}${a.healthPath}`;
+    this.apiKeyParameterNames = pulumi.all(a.apiKeyParameterNames);
+    this.functionName = fn.name;
+    this.logGroupName = fnLogs.name;
+    this.registerOutputs({
+      target: this.target,
+      url: this.url,
+      healthUrl: this.healthUrl,
+      apiKeyParameterNames: this.apiKeyParameterNames,
+      functionName: this.functionName,
+      logGroupName: this.logGroupName,
+    });
+  }
+}

@@ -1,0 +1,51 @@
+/**
+ * The contract every target's ComponentResource implements (../shared/ARCHITECTURE.md, "The component contract"):
+ * one Args shape in, one outputs shape out, so the stack program and the cost model treat targets alike.
+ */
+import type * as pulumi from "@pulumi/pulumi";
+
+/** Deployment targets, one ComponentResource each. */
+export const MCP_TARGETS = ["lambda", "fargate", "cloudrun", "ec2"] as const;
+export type McpTarget = (typeof MCP_TARGETS)[number];
+
+/** Edge and app rate limits. */
+export interface RateLimitArgs {
+  /** Sustained requests/s per API key, at the edge and in the app. */
+  requestsPerSecond: number;
+  /** Requests per API key allowed at once. */
+  burst: number;
+  /** Requests/min per client IP for requests without a valid key (app and, where supported, edge). */
+  perIpRequestsPerMinute?: number;
+}
+
+/** Args shared by every target; target-specific Args extend it. */
+export interface McpServiceArgs {
+  /** Digest-pinned image reference, `<repository>@sha256:<digest>`. */
+  image: pulumi.Input<string>;
+  /** SSM SecureString parameter names holding the API keys. Values never leave as plain text. */
+  apiKeyParameterNames: pulumi.Input<string>[];
+  rateLimit: RateLimitArgs;
+  /** Requests per API key per month at the edge, where the edge supports quotas. @default no quota */
+  monthlyQuota?: number;
+  /** Memory, MiB. @default 512 (infra/defaults.ts) */
+  memoryMiB?: number;
+  /** Log retention, days; one of CloudWatch's allowed values. @default 30 */
+  logRetentionDays?: number;
+  /** Streamable HTTP endpoint path, one segment. @default "/mcp" */
+  mcpPath?: string;
+  /** Unauthenticated health path, one segment. @default "/healthz" */
+  healthPath?: string;
+  /** Tags for every taggable child. @default {} */
+  tags?: Record<string, string>;
+}
+
+/** What every target's component exposes. */
+export interface McpServiceOutputs {
+  target: McpTarget;
+  /** `https://…/mcp` */
+  url: pulumi.Output<string>;
+  /** `https://…/healthz`, reachable without a key. */
+  healthUrl: pulumi.Output<string>;
+  /** The SSM parameter names the keys come from (names only). */
+  apiKeyParameterNames: pulumi.Output<string[]>;
+}

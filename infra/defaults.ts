@@ -1,0 +1,41 @@
+/**
+ * Deployment defaults, in one place: components apply them with `??`, and the stack config's defaults in Pulumi.yaml
+ * match them (a test checks). Rate limits and paths come from the server's own defaults, so edge and app agree.
+ */
+import { SERVER_DEFAULTS } from "../server/defaults.js";
+
+/** CloudWatch Logs' allowed retention values, days. */
+export const LOG_RETENTION_DAYS = [
+  1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
+] as const;
+
+export const DEPLOY_DEFAULTS = {
+  /** MiB. */
+  memoryMiB: 512,
+  /** Days. */
+  logRetentionDays: 30,
+  rateLimit: {
+    /** requests/s per key */
+    requestsPerSecond: SERVER_DEFAULTS.rateLimitRps,
+    /** requests per key at once */
+    burst: SERVER_DEFAULTS.rateLimitBurst,
+    /** requests/min per IP without a valid key */
+    perIpRequestsPerMinute: SERVER_DEFAULTS.rateLimitIpPerMinute,
+  },
+  mcpPath: SERVER_DEFAULTS.mcpPath,
+  healthPath: SERVER_DEFAULTS.healthPath,
+  /** Images kept in the ECR repository. */
+  keepImages: 10,
+  /** Length of a generated API key: alphanumeric, inside API Gateway's 20 to 128 rule. */
+  apiKeyLength: 40,
+  lambda: {
+    /** Function timeout, s (buffered). */
+    timeoutSeconds: 30,
+    /** Buffered integration timeout, ms: API Gateway's maximum without a quota increase. */
+    integrationTimeoutMs: 29_000,
+    /** Function and integration timeout with response streaming, s (a STREAM integration allows up to 900 s). */
+    streamingTimeoutSeconds: 300,
+    /** API Gateway stage name. */
+    stageName: "v1",
+  },
+} as const;

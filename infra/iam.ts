@@ -1,0 +1,65 @@
+/**
+ * Least-privilege IAM statements shared by the AWS targets. Key parameters are readable one by one, by exact ARN, and
+ * KMS may decrypt only through SSM and only for those parameters (SSM puts the parameter ARN in the encryption
+ * context: AWS KMS Developer Guide, "How AWS Systems Manager Parameter Store uses AWS KMS").
+ */
+import * as pulumi from "@pulumi/pulumi";
+import type { AwsContext } from "./aws-context.js";
+
+export interface PolicyStatement {
+  Sid: string;
+  Effect: "Allow";
+  Action: string[];
+  Resource: string | string[];
+  Condition?: Record<string, Record<string, string | string[]>>;
+}
+
+/** Statements that let a role read exactly `parameterArns` (GetParameter/GetParameters) and decrypt them. */
+export function readKeyParameterStatements(
+  ctx: AwsContext,
+  parameterArns: pulumi.Input<string>[],
+): pulumi.Output<PolicyStatement[]> {
+  return pulumi
+    .all([ctx.partition, ctx.region, ctx.accountId, pulumi.all(parameterArns)])
+    .apply(([partition, region, account, arns]): PolicyStatement[] => [
+      {
+        Sid: "ReadApiKeyParameters",
+        Effect: "Allow",
+        Action: ["ssm:GetParameter", "ssm:GetParameters"],
+        Resource: [...arns],
+      },
+      {
+        Sid: "DecryptApiKeyParametersViaSsm",
+        Effect: "Allow",
+        Action: ["kms:Decrypt"],
+        Resource: `arn:${partition}:kms:${region}:${account}:key/*`,
+        Condition: {
+          StringEquals: { "kms:ViaService": `ssm.${region}.amazonaws.com` },
+          "ForAnyValue:StringEquals": { "kms:EncryptionContext:PARAMETER_ARN": [...arns] },
+        },
+      },
+    ]);
+}
+
+/** CreateLogStream and PutLogEvents on one log group's streams. */
+export function writeLogsStatement(logGroupArn: pulumi.Input<string>): pulumi.Output<PolicyStatement> {
+  return pulumi.output(logGroupArn).apply((arn) => ({
+    Sid: "WriteOwnLogGroup",
+    Effect: "Allow" as const,
+    Action: ["logs:CreateLogStream", "logs:PutLogEvents"],
+    Resource: `${arn}:*`,
+  }));
+}
+
+/** A trust policy for one AWS service principal, e.g. `lambda.amazonaws.com`. */
+export function assumeRolePolicy(service: string): string {
+  return JSON.stringify({
+    Version: "2012-10-17",
+    Statement: [{ Effect: "Allow", Principal: { Service: service }, Action: "sts:AssumeRole" }],
+  });
+}
+
+/** Serializes statements into a policy document. */
+export function policyDocument(statements: pulumi.Input<pulumi.Input<PolicyStatement>[]>): pulumi.Output<string> {
+  return pulumi.output(statements).apply((s) => JSON.stringify({ Version: "2012-10-17", Statement: s }));
+}

@@ -1,0 +1,92 @@
+/**
+ * The server image: server/Dockerfile built with @pulumi/docker-build (Pulumi's maintained BuildKit provider, which
+ * builds multi-platform images and reports the pushed digest; @pulumi/docker's Image is the older path) and pushed to
+ * a private ECR repository that scans on push and keeps the last 10 images. Consumers get the digest-pinned
+ * reference, so a new image means a new deployment and a tag cannot drift.
+ */
+import { fileURLToPath } from "node:url";
+import * as aws from "@pulumi/aws";
+import * as dockerBuild from "@pulumi/docker-build";
+import * as pulumi from "@pulumi/pulumi";
+import { DEPLOY_DEFAULTS } from "./defaults.js";
+
+/** The repository root: the Docker build context. */
+export const BUILD_CONTEXT = fileURLToPath(new URL("..", import.meta.url));
+
+export interface EcrImageArgs {
+  /** @default "linux/arm64" */
+  platform?: "linux/arm64" | "linux/amd64";
+  /** Images kept. @default 10 */
+  keepImages?: number;
+  tags?: Record<string, string>;
+}
+
+/** ECR repository + lifecycle policy + image build and push. Outputs `imageRef`: `<repositoryUrl>@sha256:…`. */
+export class EcrImage extends pulumi.ComponentResource {
+  /** Digest-pinned reference. */
+  public readonly imageRef: pulumi.Output<string>;
+  public readonly repositoryUrl: pulumi.Output<string>;
+  public readonly repositoryArn: pulumi.Output<string>;
+
+  /** @throws {Error} when `keepImages` is not a whole number from 1 to 1000. */
+  constructor(name: string, args: EcrImageArgs = {}, opts: pulumi.ComponentResourceOptions = {}) {
+    super("mcp-anywhere:aws:EcrImage", name, {}, opts);
+    const keep = args.keepImages ?? DEPLOY_DEFAULTS.keepImages;
+    if (!Number.isInteger(keep) || keep < 1 || keep > 1000) {
+      throw new Error(`EcrImage ${name}: \`keepImages\` must be a whole number from 1 to 1000, got ${keep}`);
+    }
+    const tags = args.tags ?? {};
+    const repo = new aws.ecr.Repository(
+      `${name}-repository`,
+      {
+        imageScanningConfiguration: { scanOnPush: true },
+        imageTagMutability: "MUTABLE",
+        encryptionConfigurations: [{ encryptionType: "AES256" }],
+        // Images are rebuilt from source, so `pulumi destroy` may delete them with the repository.
+        forceDelete: true,
+        tags,
+      },
+      { parent: this },
+    );
+    new aws.ecr.LifecyclePolicy(
+      `${name}-lifecycle`,
+      {
+        repository: repo.name,
+        policy: JSON.stringify({
+          rules: [
+            {
+              rulePriority: 1,
+              description: `Keep the last ${keep} images`,
+              selection: { tagStatus: "any", countType: "imageCountMoreThan", countNumber: keep },
+              action: { type: "expire" },
+            },
+          ],
+        }),
+      },
+      { parent: this },
+    );
+    const auth = aws.ecr.getAuthorizationTokenOutput({ registryId: repo.registryId }, { parent: this });
+    const image = new dockerBuild.Image(
+      `${name}-image`,
+      {
+        context: { location: BUILD_CONTEXT },
+        dockerfile: { location: `${BUILD_CONTEXT}server/Dockerfile` },
+        platforms: [args.platform ?? "linux/arm64"],
+        push: true,
+        tags: [pulumi.interpolate`${repo.repositoryUrl}:latest`],
+        registries: [
+          {
+            address: repo.repositoryUrl.apply((u) => u.split("/")[0] ?? u),
+            username: auth.userName,
+            password: pulumi.secret(auth.password),
+          },
+        ],
+      },
+      { parent: this },
+    );
+    this.repositoryUrl = repo.repositoryUrl;
+    this.repositoryArn = repo.arn;
+    this.imageRef = pulumi.interpolate`${repo.repositoryUrl}@${image.digest}`;
+    this.registerOutputs({ imageRef: this.imageRef, repositoryUrl: this.repositoryUrl });
+  }
+}

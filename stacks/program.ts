@@ -1,0 +1,90 @@
+/**
+ * The stack program: config → shared infra (image, API keys) → the target's component → outputs. The only code that
+ * knows both the config shape and the component APIs. `stacks/index.ts` runs it and exports what it returns.
+ */
+import type * as pulumi from "@pulumi/pulumi";
+import { LambdaMcpService } from "../components/lambda-mcp-service.js";
+import { ApiKeys } from "../infra/api-keys.js";
+import { API_KEY_ENV, API_KEY_HEADER, clineConfig, kiroConfig } from "../infra/client-configs.js";
+import type { McpServiceOutputs, McpTarget } from "../infra/contract.js";
+import { EcrImage } from "../infra/image.js";
+import { loadStackConfig, type StackConfig, StackConfigError } from "./config.js";
+
+/** Stack outputs. Key values never appear here: only parameter names. */
+export interface StackOutputs {
+  target: McpTarget;
+  url: pulumi.Output<string>;
+  healthUrl: pulumi.Output<string>;
+  apiKeyParameterNames: pulumi.Output<string[]>;
+  /** Ready-to-paste client configs that read the key from MCP_ANYWHERE_API_KEY; enriched by the client issue. */
+  clientConfigs: pulumi.Output<{
+    url: string;
+    headerName: string;
+    keyEnvironmentVariable: string;
+    kiro: unknown;
+    cline: unknown;
+  }>;
+  /** Target-specific extras (e.g. functionName, logGroupName for Lambda). */
+  details: Record<string, pulumi.Output<string>>;
+}
+
+function deploy(config: StackConfig): { service: McpServiceOutputs; details: Record<string, pulumi.Output<string>> } {
+  const tags = { "mcp-anywhere:stack": config.stack, "mcp-anywhere:target": config.target };
+  const keys = new ApiKeys("api-keys", {
+    existingParameterNames: config.apiKeyParameterNames,
+    stack: config.stack,
+    tags,
+  });
+  const common = {
+    apiKeyParameterNames: keys.parameterNames,
+    rateLimit: config.rateLimit,
+    monthlyQuota: config.monthlyQuota,
+    memoryMiB: config.memoryMiB,
+    logRetentionDays: config.logRetentionDays,
+    tags,
+  };
+  const target = config.target;
+  switch (target) {
+    case "lambda": {
+      const image = new EcrImage("server", { platform: "linux/arm64", tags });
+      const service = new LambdaMcpService(config.stack, {
+        ...common,
+        image: image.imageRef,
+        streaming: config.lambda.streaming,
+        reservedConcurrency: config.lambda.reservedConcurrency,
+        manageApiGatewayAccount: config.lambda.manageApiGatewayAccount,
+        logGroupPrefix: `/mcp-anywhere/${config.stack}`,
+      });
+      return { service, details: { functionName: service.functionName, logGroupName: service.logGroupName } };
+    }
+    case "fargate":
+    case "cloudrun":
+    case "ec2":
+      // Rejected by loadStackConfig (DEPLOYABLE_TARGETS) before anything is declared; kept for exhaustiveness.
+      throw new StackConfigError([`mcp-anywhere:target="${target}" is not deployable by this version yet`]);
+    default: {
+      const unreachable: never = target;
+      throw new StackConfigError([`mcp-anywhere:target=${JSON.stringify(unreachable)} is unknown`]);
+    }
+  }
+}
+
+/** Runs the program for the current stack. @throws {StackConfigError} before declaring anything, on bad config. */
+export function program(): StackOutputs {
+  const config = loadStackConfig();
+  const { service, details } = deploy(config);
+  return {
+    target: service.target,
+    url: service.url,
+    healthUrl: service.healthUrl,
+    apiKeyParameterNames: service.apiKeyParameterNames,
+    clientConfigs: service.url.apply((url) => ({
+      url,
+      headerName: API_KEY_HEADER,
+      keyEnvironmentVariable: API_KEY_ENV,
+      kiro: kiroConfig({ url }),
+      cline: clineConfig({ url }),
+    })),
+    details,
+  };
+}

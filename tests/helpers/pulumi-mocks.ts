@@ -1,0 +1,191 @@
+/**
+ * Pulumi mocks for running the real stack program without a cloud: every resource and invoke is recorded; resources
+ * get realistic outputs by type (ARNs, URLs, digests); an invoke the helper does not know throws, so a new cloud call
+ * cannot slip through untested. SSM parameters live in `ssm`, pre-seeded by the test or created by the program.
+ */
+import { createHash } from "node:crypto";
+import * as pulumi from "@pulumi/pulumi";
+
+export const ACCOUNT = "123456789012";
+
+export interface RecordedResource {
+  type: string;
+  name: string;
+  /** The physical id the mock assigned. */
+  id: string;
+  inputs: Record<string, unknown>;
+  state: Record<string, unknown>;
+}
+
+export interface RecordedCall {
+  token: string;
+  inputs: Record<string, unknown>;
+}
+
+/** True when a mock input arrived as a secret (Pulumi wraps secret values with its secret signature). */
+export function isSecretInput(v: unknown): boolean {
+  return (
+    typeof v === "object" &&
+    v !== null &&
+    (v as Record<string, unknown>)[pulumi.runtime.specialSigKey] === pulumi.runtime.specialSecretSig
+  );
+}
+
+/** The value inside a secret-wrapped input, or the input itself. */
+export function unwrapInput(v: unknown): unknown {
+  return isSecretInput(v) ? (v as { value: unknown }).value : v;
+}
+
+const hex = (s: string, n: number) => createHash("sha256").update(s).digest("hex").slice(0, n);
+
+/** A deterministic alphanumeric string, like a RandomPassword with special=false. */
+function alnum(seed: string, length: number): string {
+  const chars = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+  const bytes = createHash("sha512").update(seed).digest();
+  return Array.from({ length }, (_, i) => chars[(bytes[i % bytes.length] ?? 0) % chars.length]).join("");
+}
+
+export class PulumiMocks implements pulumi.runtime.Mocks {
+  readonly resources: RecordedResource[] = [];
+  readonly calls: RecordedCall[] = [];
+  /** SSM parameter name → value, as the account holds them. */
+  readonly ssm = new Map<string, string>();
+
+  constructor(private readonly region: string) {}
+
+  newResource(args: pulumi.runtime.MockResourceArgs): { id: string; state: Record<string, unknown> } {
+    const { type, name, inputs } = args;
+    const r = this.region;
+    let id = `${name}-${hex(type + name, 8)}`;
+    let state: Record<string, unknown> = { ...inputs };
+    switch (type) {
+      case "aws:ecr/repository:Repository":
+        state = {
+          ...state,
+          name: id,
+          registryId: ACCOUNT,
+          arn: `arn:aws:ecr:${r}:${ACCOUNT}:repository/${id}`,
+          repositoryUrl: `${ACCOUNT}.dkr.ecr.${r}.amazonaws.com/${id}`,
+        };
+        break;
+      case "docker-build:index:Image": {
+        const digest = `sha256:${hex(`image:${name}`, 64)}`;
+        state = { ...state, digest, ref: `${(inputs.tags as string[] | undefined)?.[0] ?? name}@${digest}` };
+        break;
+      }
+      case "random:index/randomPassword:RandomPassword":
+        state = { ...state, result: alnum(`password:${name}`, Number(inputs.length ?? 16)) };
+        break;
+      case "aws:ssm/parameter:Parameter":
+        this.ssm.set(String(inputs.name), String(unwrapInput(inputs.value)));
+        state = { ...state, arn: `arn:aws:ssm:${r}:${ACCOUNT}:parameter${String(inputs.name)}` };
+        break;
+      case "aws:cloudwatch/logGroup:LogGroup":
+        state = { ...state, arn: `arn:aws:logs:${r}:${ACCOUNT}:log-group:${String(inputs.name)}` };
+        break;
+      case "aws:iam/role:Role":
+        state = { ...state, name: id, arn: `arn:aws:iam::${ACCOUNT}:role/${id}` };
+        break;
+      case "aws:lambda/function:Function": {
+        const arn = `arn:aws:lambda:${r}:${ACCOUNT}:function:${id}`;
+        const base = `arn:aws:apigateway:${r}:lambda:path`;
+        state = {
+          ...state,
+          name: id,
+          arn,
+          invokeArn: `${base}/2015-03-31/functions/${arn}/invocations`,
+          responseStreamingInvokeArn: `${base}/2021-11-15/functions/${arn}/response-streaming-invocations`,
+        };
+        break;
+      }
+      case "aws:apigateway/restApi:RestApi":
+        id = hex(id, 10);
+        state = {
+          ...state,
+          rootResourceId: `root${hex(id, 6)}`,
+          executionArn: `arn:aws:execute-api:${r}:${ACCOUNT}:${id}`,
+        };
+        break;
+      case "aws:apigateway/stage:Stage":
+        state = {
+          ...state,
+          invokeUrl: `https://${String(inputs.restApi)}.execute-api.${r}.amazonaws.com/${String(inputs.stageName)}`,
+        };
+        break;
+      default:
+        break;
+    }
+    this.resources.push({ type, name, id, inputs, state });
+    return { id, state };
+  }
+
+  call(args: pulumi.runtime.MockCallArgs): Record<string, unknown> {
+    const { token, inputs } = args;
+    this.calls.push({ token, inputs });
+    switch (token) {
+      case "aws:index/getCallerIdentity:getCallerIdentity":
+        return { accountId: ACCOUNT, arn: `arn:aws:iam::${ACCOUNT}:user/ci`, userId: "AIDMOCK", id: ACCOUNT };
+      case "aws:index/getRegion:getRegion":
+        return {
+          region: this.region,
+          name: this.region,
+          id: this.region,
+          description: this.region,
+          endpoint: `ec2.${this.region}.amazonaws.com`,
+        };
+      case "aws:index/getPartition:getPartition":
+        return { partition: "aws", dnsSuffix: "amazonaws.com", reverseDnsPrefix: "com.amazonaws", id: "aws" };
+      case "aws:ecr/getAuthorizationToken:getAuthorizationToken":
+        return {
+          userName: "AWS",
+          password: "mock-ecr-password",
+          authorizationToken: "QVdTOm1vY2s=",
+          proxyEndpoint: `https://${ACCOUNT}.dkr.ecr.${this.region}.amazonaws.com`,
+          expiresAt: "2099-01-01T00:00:00Z",
+          id: this.region,
+        };
+      case "aws:ssm/getParameter:getParameter": {
+        const name = String(inputs.name);
+        const value = this.ssm.get(name);
+        if (value === undefined) throw new Error(`ParameterNotFound: ${name}`);
+        return {
+          name,
+          value,
+          type: "SecureString",
+          arn: `arn:aws:ssm:${this.region}:${ACCOUNT}:parameter${name}`,
+          version: 1,
+          id: name,
+          withDecryption: inputs.withDecryption,
+          insecureValue: "",
+        };
+      }
+      default:
+        throw new Error(`unmocked invoke ${token}(${JSON.stringify(inputs)})`);
+    }
+  }
+
+  /** Resources of one type token. */
+  ofType(type: string): RecordedResource[] {
+    return this.resources.filter((r) => r.type === type);
+  }
+
+  /** The one resource of a type token; throws when there are none or several. */
+  one(type: string): RecordedResource {
+    const found = this.ofType(type);
+    if (found.length !== 1) throw new Error(`expected one ${type}, found ${found.length}`);
+    return found[0] as RecordedResource;
+  }
+}
+
+/** Resolves an Output (or plain value) to its value and whether it is secret, outside of any apply. */
+export async function resolve<T>(value: pulumi.Input<T>): Promise<{ value: T; secret: boolean }> {
+  const out = pulumi.output(value);
+  const secret = await pulumi.isSecret(out);
+  const v = await new Promise<T>((res) => {
+    out.apply((x) => {
+      res(x as T);
+      return x;
+    });
+  });
+  return { value: v, secret };
+}

@@ -1,0 +1,163 @@
+/** Stack config: every error names the key, the value and the allowed values, before any resource is declared. */
+import { readFileSync } from "node:fs";
+import { expect } from "chai";
+import { parse } from "yaml";
+import { CONFIG_KEYS, parseStackConfig, type RawConfig, StackConfigError } from "../../stacks/config.js";
+import { attempt, stackFileConfig } from "../helpers/run-stack.js";
+
+const base: RawConfig = { "aws:region": "ap-northeast-1", "mcp-anywhere:target": "lambda" };
+
+function error(raw: RawConfig): string {
+  try {
+    parseStackConfig(raw, "mcp-anywhere", "dev");
+  } catch (err) {
+    expect(err).to.be.instanceOf(StackConfigError);
+    return (err as Error).message;
+  }
+  throw new Error("expected a StackConfigError");
+}
+
+describe("stack config", () => {
+  it("applies the Pulumi.yaml defaults", () => {
+    const c = parseStackConfig(base, "mcp-anywhere", "dev");
+    expect(c).to.deep.include({
+      target: "lambda",
+      awsRegion: "ap-northeast-1",
+      rateLimit: { requestsPerSecond: 20, burst: 40 },
+      monthlyQuota: undefined,
+      apiKeyParameterNames: [],
+      memoryMiB: 512,
+      logRetentionDays: 30,
+      lambda: { streaming: false, reservedConcurrency: undefined, manageApiGatewayAccount: true },
+    });
+  });
+
+  const cases: [string, RawConfig, string][] = [
+    [
+      "an unknown target",
+      { "mcp-anywhere:target": "heroku" },
+      'mcp-anywhere:target="heroku" is invalid; allowed: lambda, fargate, cloudrun, ec2',
+    ],
+    [
+      "a missing target",
+      { "mcp-anywhere:target": undefined },
+      "mcp-anywhere:target=(not set) is invalid; allowed: lambda, fargate, cloudrun, ec2",
+    ],
+    [
+      "a target not built yet",
+      { "mcp-anywhere:target": "fargate" },
+      'mcp-anywhere:target="fargate" is not deployable by this version yet; deployable: lambda',
+    ],
+    [
+      "a negative rate",
+      { "mcp-anywhere:rateLimitRps": "-5" },
+      'mcp-anywhere:rateLimitRps="-5" is invalid; allowed: a number from 1 to 10000 (requests/s)',
+    ],
+    [
+      "a fractional burst",
+      { "mcp-anywhere:rateLimitBurst": "2.5" },
+      'mcp-anywhere:rateLimitBurst="2.5" is invalid; allowed: an integer from 1 to 5000 (requests)',
+    ],
+    [
+      "a missing aws:region",
+      { "aws:region": undefined },
+      "aws:region=(not set) is invalid; allowed: an AWS region such as ap-northeast-1",
+    ],
+    ["a malformed aws:region", { "aws:region": "tokyo" }, 'aws:region="tokyo" is invalid; allowed: an AWS region'],
+    [
+      "memory out of range",
+      { "mcp-anywhere:memoryMiB": "64" },
+      'mcp-anywhere:memoryMiB="64" is invalid; allowed: an integer from 128 to 10240 (MiB)',
+    ],
+    [
+      "a retention CloudWatch does not offer",
+      { "mcp-anywhere:logRetentionDays": "10" },
+      'mcp-anywhere:logRetentionDays="10" is invalid; allowed: 1, 3, 5, 7, 14, 30',
+    ],
+    [
+      "a non-boolean streaming flag",
+      { "mcp-anywhere:lambda.streaming": "yes" },
+      'mcp-anywhere:lambda.streaming="yes" is invalid; allowed: true, false',
+    ],
+    [
+      "reserved concurrency 0",
+      { "mcp-anywhere:lambda.reservedConcurrency": "0" },
+      'mcp-anywhere:lambda.reservedConcurrency="0" is invalid; allowed: -1 (no cap) or 1 to 10000',
+    ],
+    [
+      "parameter names that are not a list",
+      { "mcp-anywhere:apiKeyParameterNames": "/a/b" },
+      'mcp-anywhere:apiKeyParameterNames="/a/b" is invalid; allowed: a JSON array of SSM parameter names',
+    ],
+    [
+      "duplicate parameter names",
+      { "mcp-anywhere:apiKeyParameterNames": '["/a","/a"]' },
+      "is invalid; allowed: distinct names",
+    ],
+  ];
+  for (const [what, override, message] of cases) {
+    it(`rejects ${what}: ${message.slice(0, 60)}…`, () => {
+      expect(error({ ...base, ...override })).to.include(message);
+    });
+  }
+
+  it("reports every bad key in one error", () => {
+    const msg = error({
+      ...base,
+      "mcp-anywhere:rateLimitRps": "0",
+      "aws:region": undefined,
+      "mcp-anywhere:memoryMiB": "1",
+    });
+    expect(msg).to.include("mcp-anywhere:rateLimitRps").and.include("aws:region").and.include("mcp-anywhere:memoryMiB");
+  });
+
+  it("stops the program before any resource is declared", async () => {
+    const { mocks, error: err } = await attempt("dev", {
+      "mcp-anywhere:target": "heroku",
+      "mcp-anywhere:rateLimitRps": "-1",
+    });
+    expect(err).to.be.instanceOf(StackConfigError);
+    expect(String(err)).to.include('mcp-anywhere:target="heroku"').and.include('mcp-anywhere:rateLimitRps="-1"');
+    expect(mocks.resources).to.deep.equal([]);
+    expect(mocks.calls).to.deep.equal([]);
+  });
+
+  describe("Pulumi.yaml", () => {
+    const project = parse(readFileSync(new URL("../../Pulumi.yaml", import.meta.url), "utf8")) as {
+      name: string;
+      main: string;
+      runtime: { name: string; options: Record<string, unknown> };
+      config: Record<string, { type: string; description?: string; default?: unknown }>;
+    };
+
+    it("is the mcp-anywhere nodejs project with main stacks/index.ts", () => {
+      expect(project.name).to.equal("mcp-anywhere");
+      expect(project.runtime.name).to.equal("nodejs");
+      expect(project.main).to.equal("stacks/index.ts");
+    });
+
+    it("declares exactly the keys the program reads, each with a type and a description", () => {
+      expect(Object.keys(project.config)).to.have.members(Object.keys(CONFIG_KEYS));
+      for (const [key, decl] of Object.entries(project.config)) {
+        expect(decl.type, key).to.be.oneOf(["string", "integer", "boolean", "array"]);
+        expect(decl.description, key).to.be.a("string").with.length.greaterThan(10);
+      }
+    });
+
+    it("has the same defaults as the code, and none for the required target", () => {
+      for (const [key, spec] of Object.entries(CONFIG_KEYS)) {
+        const declared = project.config[key]?.default;
+        const asPulumiHandsIt =
+          declared === undefined ? undefined : typeof declared === "string" ? declared : JSON.stringify(declared);
+        expect(asPulumiHandsIt, key).to.equal(spec.default);
+      }
+    });
+
+    it("dev targets lambda in ap-northeast-1; prod sets production limits", () => {
+      expect(stackFileConfig("dev")).to.deep.equal({ "aws:region": "ap-northeast-1", "mcp-anywhere:target": "lambda" });
+      const prod = parseStackConfig(stackFileConfig("prod"), "mcp-anywhere", "prod");
+      expect(prod.rateLimit.requestsPerSecond).to.be.greaterThan(20);
+      expect(prod.monthlyQuota).to.be.a("number");
+    });
+  });
+});
