@@ -2,6 +2,7 @@
 import { readFileSync } from "node:fs";
 import { expect } from "chai";
 import { ENV_DOCS } from "../server/config.js";
+import { CONFIG_KEYS, NAMESPACE } from "../stacks/config.js";
 
 const README = readFileSync(new URL("../README.md", import.meta.url), "utf8");
 
@@ -17,6 +18,14 @@ describe("README", () => {
       const row = README.split("\n").find((l) => l.startsWith(`| \`${name}\` |`));
       expect(row, `no table row for ${name}`).to.be.a("string");
       expect(row?.split("|")[2]?.replaceAll("`", "").trim()).to.equal(doc.default);
+    });
+  }
+
+  for (const [key, spec] of Object.entries(CONFIG_KEYS)) {
+    it(`documents the stack config key ${NAMESPACE}:${key} with its default`, () => {
+      const row = README.split("\n").find((l) => l.startsWith(`| \`${NAMESPACE}:${key}\` |`));
+      expect(row, `no table row for ${key}`).to.be.a("string");
+      expect(row?.split("|")[2]?.replaceAll("`", "").trim()).to.equal(spec.default ?? "(required)");
     });
   }
 });
