@@ -2,18 +2,11 @@
 import { expect } from "chai";
 import { ConfigError, loadServerConfig } from "../../server/config.js";
 import { SERVER_DEFAULTS } from "../../server/defaults.js";
+import { thrownMessage } from "../helpers/errors.js";
 
 const withKey = { MCP_API_KEYS: "k-one-abcdefghijklmnop" };
 
-function configError(env: NodeJS.ProcessEnv): string {
-  try {
-    loadServerConfig(env);
-  } catch (err) {
-    expect(err).to.be.instanceOf(ConfigError);
-    return (err as Error).message;
-  }
-  throw new Error("expected a ConfigError");
-}
+const configError = (env: NodeJS.ProcessEnv) => thrownMessage(() => loadServerConfig(env), ConfigError);
 
 describe("server config", () => {
   it("applies the documented defaults", () => {

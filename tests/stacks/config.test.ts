@@ -3,19 +3,12 @@ import { readFileSync } from "node:fs";
 import { expect } from "chai";
 import { parse } from "yaml";
 import { CONFIG_KEYS, parseStackConfig, type RawConfig, StackConfigError } from "../../stacks/config.js";
+import { thrownMessage } from "../helpers/errors.js";
 import { attempt, stackFileConfig } from "../helpers/run-stack.js";
 
 const base: RawConfig = { "aws:region": "ap-northeast-1", "mcp-anywhere:target": "lambda" };
 
-function error(raw: RawConfig): string {
-  try {
-    parseStackConfig(raw, "mcp-anywhere", "dev");
-  } catch (err) {
-    expect(err).to.be.instanceOf(StackConfigError);
-    return (err as Error).message;
-  }
-  throw new Error("expected a StackConfigError");
-}
+const error = (raw: RawConfig) => thrownMessage(() => parseStackConfig(raw, "mcp-anywhere", "dev"), StackConfigError);
 
 describe("stack config", () => {
   it("applies the Pulumi.yaml defaults", () => {
