@@ -76,6 +76,28 @@ export const GATEWAY_RESPONSES = [
   { type: "DEFAULT_5XX", statusCode: undefined, message: "$context.error.messageString" },
 ] as const;
 
+/**
+ * The API Gateway key value for one SSM parameter. API Gateway holds one value per key, so on this target a parameter
+ * must hold exactly one key (the server itself also accepts comma-separated lists).
+ * @throws {Error} naming the parameter (never the value) when it holds a list, or a value outside 20 to 128
+ *   characters without whitespace.
+ */
+export function edgeKeyValue(parameterName: string, value: string): string {
+  const v = value.trim();
+  if (v.includes(",")) {
+    throw new Error(
+      `SSM parameter ${parameterName} holds a comma-separated list; on the lambda target each parameter must hold one ` +
+        "key (API Gateway keeps one value per API key). Put each key in its own parameter.",
+    );
+  }
+  if (!/^\S{20,128}$/.test(v)) {
+    throw new Error(
+      `SSM parameter ${parameterName} must hold a key of 20 to 128 characters without spaces for API Gateway`,
+    );
+  }
+  return v;
+}
+
 /** Declares the edge as children of `parent`. */
 export function restApiEdge(name: string, args: RestApiEdgeArgs, parent: pulumi.Resource): RestApiEdge {
   const opts = { parent };
@@ -221,7 +243,8 @@ export function restApiEdge(name: string, args: RestApiEdgeArgs, parent: pulumi.
   );
 
   args.apiKeyParameterNames.forEach((parameterName, i) => {
-    const value = aws.ssm.getParameterOutput({ name: parameterName, withDecryption: true }, opts).value;
+    const parameter = aws.ssm.getParameterOutput({ name: parameterName, withDecryption: true }, opts);
+    const value = pulumi.all([parameter.name, parameter.value]).apply(([n, v]) => edgeKeyValue(n, v));
     const key = new aws.apigateway.ApiKey(
       `${name}-key-${i}`,
       {

@@ -1,7 +1,7 @@
 /** The real stack program for the Lambda target, under mocks: what it declares for dev, prod and a variant config. */
 import type * as pulumi from "@pulumi/pulumi";
 import { expect } from "chai";
-import { ACCESS_LOG_FORMAT } from "../../components/lambda/rest-api-edge.js";
+import { ACCESS_LOG_FORMAT, edgeKeyValue } from "../../components/lambda/rest-api-edge.js";
 import { ACCOUNT, isSecretInput, type PulumiMocks, type RecordedResource, resolve } from "../helpers/pulumi-mocks.js";
 import { runStack, type StackRun } from "../helpers/run-stack.js";
 
@@ -312,6 +312,21 @@ describe("stack program: lambda target", function () {
       for (const [k, v] of before) expect(after.get(k), k).to.equal(v);
       // The stage-wide throttle scales with the number of keys: 2 keys, twice the per-key limit.
       expect((inputs(variant.mocks.one(T.methodSettings)).settings as Inputs).throttlingRateLimit).to.equal(40);
+    });
+  });
+
+  describe("edge key values", () => {
+    it("takes one key per parameter, trimmed", () => {
+      expect(edgeKeyValue("/p", "  abcdefghijklmnopqrstuvwxyz \n")).to.equal("abcdefghijklmnopqrstuvwxyz");
+    });
+    it("refuses a comma-separated list, naming the parameter and not the value", () => {
+      const list = "abcdefghijklmnopqrstu,vwxyzabcdefghijklmnop";
+      expect(() => edgeKeyValue("/team/keys", list)).to.throw(/\/team\/keys holds a comma-separated list/);
+      expect(() => edgeKeyValue("/team/keys", list)).to.throw(/^(?!.*abcdefghijklmnopqrstu)/s);
+    });
+    it("refuses values API Gateway would reject (under 20 characters, or with spaces)", () => {
+      expect(() => edgeKeyValue("/p", "short")).to.throw(/20 to 128 characters/);
+      expect(() => edgeKeyValue("/p", "has spaces inside the key value")).to.throw(/20 to 128 characters/);
     });
   });
 });
