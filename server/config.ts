@@ -106,7 +106,10 @@ export interface ServerConfig {
   dev: boolean;
   target: RuntimeTarget;
   region: string;
+  /** Keys from MCP_API_KEYS and MCP_API_KEYS_<N>, in that order. */
   apiKeys: string[];
+  /** The variables `apiKeys` came from (names only, for logs). */
+  apiKeyVariables: string[];
   ssmParameterNames: string[];
   apiKeysTtlSeconds: number;
   rateLimit: { requestsPerSecond: number; burst: number; ipRequestsPerMinute: number };
@@ -137,7 +140,12 @@ export const ENV_DOCS: Record<keyof z.input<typeof schema>, { default: string; m
     default: "(from the platform)",
     meaning: "AWS region for the SSM client; also the fallback for MCP_REGION.",
   },
-  MCP_API_KEYS: { default: "(none)", meaning: "Comma-separated API keys. Never logged." },
+  MCP_API_KEYS: {
+    default: "(none)",
+    meaning:
+      "Comma-separated API keys. MCP_API_KEYS_1, MCP_API_KEYS_2, … are read too and joined into one set (ECS passes " +
+      "one secret per variable). Never logged.",
+  },
   MCP_API_KEYS_SSM_PARAMETERS: {
     default: "(none)",
     meaning: "Comma-separated SSM parameter names; each SecureString holds one key or a comma-separated list.",
@@ -186,6 +194,25 @@ export const ENV_DOCS: Record<keyof z.input<typeof schema>, { default: string; m
   LOG_LEVEL: { default: "info", meaning: `pino log level: ${LOG_LEVELS.join(", ")}.` },
 };
 
+const NUMBERED_KEYS = /^MCP_API_KEYS_(\d+)$/;
+
+/**
+ * `MCP_API_KEYS_<N>` variables in numeric order, each a comma-separated list.
+ * @throws {ConfigError} when one is set but holds no key.
+ */
+function numberedKeyVariables(env: NodeJS.ProcessEnv): { name: string; keys: string[] }[] {
+  return Object.keys(env)
+    .map((name) => ({ name, n: Number(NUMBERED_KEYS.exec(name)?.[1]) }))
+    .filter((v) => Number.isInteger(v.n))
+    .sort((a, b) => a.n - b.n)
+    .map(({ name }) => {
+      const keys = list.parse(env[name]);
+      if (keys.length === 0)
+        throw new ConfigError(`${name}="" is invalid: expected one or more comma-separated API keys`);
+      return { name, keys };
+    });
+}
+
 /**
  * Parses the environment into a {@link ServerConfig}.
  *
@@ -204,7 +231,10 @@ export function loadServerConfig(env: NodeJS.ProcessEnv): ServerConfig {
     throw new ConfigError(`Invalid server configuration:\n  ${lines.join("\n  ")}`);
   }
   const e = parsed.data;
-  if (!e.MCP_DEV && e.MCP_API_KEYS.length === 0 && e.MCP_API_KEYS_SSM_PARAMETERS.length === 0) {
+  const numbered = numberedKeyVariables(env);
+  const apiKeys = [...e.MCP_API_KEYS, ...numbered.flatMap((v) => v.keys)];
+  const apiKeyVariables = [...(e.MCP_API_KEYS.length > 0 ? ["MCP_API_KEYS"] : []), ...numbered.map((v) => v.name)];
+  if (!e.MCP_DEV && apiKeys.length === 0 && e.MCP_API_KEYS_SSM_PARAMETERS.length === 0) {
     throw new ConfigError(
       "No API key source: set MCP_API_KEYS (comma-separated keys) or MCP_API_KEYS_SSM_PARAMETERS " +
         "(comma-separated SSM parameter names). For local development only, set MCP_DEV=1 to generate a key.",
@@ -218,7 +248,8 @@ export function loadServerConfig(env: NodeJS.ProcessEnv): ServerConfig {
     dev: e.MCP_DEV,
     target: e.MCP_TARGET,
     region: e.MCP_REGION ?? e.AWS_REGION ?? "unknown",
-    apiKeys: e.MCP_API_KEYS,
+    apiKeys,
+    apiKeyVariables,
     ssmParameterNames: e.MCP_API_KEYS_SSM_PARAMETERS,
     apiKeysTtlSeconds: e.MCP_API_KEYS_TTL_SECONDS,
     rateLimit: {

@@ -44,7 +44,7 @@ async function keySources(
   ssmClient: SSMClient | undefined,
 ): Promise<{ sources: KeySource[]; generated?: string }> {
   const sources: KeySource[] = [];
-  if (config.apiKeys.length > 0) sources.push(staticKeySource("MCP_API_KEYS", config.apiKeys));
+  if (config.apiKeys.length > 0) sources.push(staticKeySource(config.apiKeyVariables.join(","), config.apiKeys));
   if (config.ssmParameterNames.length > 0) {
     const ssm = await import("./keys/ssm-source.js");
     sources.push(ssm.ssmKeySource(config.ssmParameterNames, ssmClient ?? new ssm.SSMClient({})));

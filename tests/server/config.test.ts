@@ -39,6 +39,22 @@ describe("server config", () => {
     expect(c.allowedOrigins).to.deep.equal(["https://a.example", "https://b.example"]);
   });
 
+  it("joins MCP_API_KEYS and MCP_API_KEYS_<N> in numeric order into one key set", () => {
+    const c = loadServerConfig({
+      MCP_API_KEYS_10: "k10",
+      MCP_API_KEYS_2: "k2a, k2b",
+      MCP_API_KEYS: "k0",
+      MCP_API_KEYS_X: "no",
+    });
+    expect(c.apiKeys).to.deep.equal(["k0", "k2a", "k2b", "k10"]);
+    expect(c.apiKeyVariables).to.deep.equal(["MCP_API_KEYS", "MCP_API_KEYS_2", "MCP_API_KEYS_10"]);
+    expect(loadServerConfig({ MCP_API_KEYS_1: "only" }).apiKeys).to.deep.equal(["only"]);
+  });
+
+  it("rejects a numbered key variable that holds no key", () => {
+    expect(configError({ MCP_API_KEYS_1: "k1", MCP_API_KEYS_2: " , " })).to.include('MCP_API_KEYS_2="" is invalid');
+  });
+
   it("binds loopback in dev mode and needs no key source there", () => {
     const c = loadServerConfig({ MCP_DEV: "1" });
     expect(c).to.include({ dev: true, host: "127.0.0.1" });
