@@ -46,7 +46,7 @@ export class ApiKeys extends pulumi.ComponentResource {
         {
           name: defaultKeyParameterName(args.stack),
           type: "SecureString",
-          value: key.result,
+          value: pulumi.secret(key.result),
           description: "mcp-anywhere API key (generated)",
           tags: args.tags ?? {},
         },

@@ -28,6 +28,14 @@ export const DEPLOY_DEFAULTS = {
   keepImages: 10,
   /** Length of a generated API key: alphanumeric, inside API Gateway's 20 to 128 rule. */
   apiKeyLength: 40,
+  fargate: {
+    /** vCPU per task. */
+    cpu: 0.25,
+    /** Tasks kept running. */
+    minTasks: 1,
+    /** Most tasks autoscaling may run. */
+    maxTasks: 3,
+  },
   lambda: {
     /** Function timeout, s (buffered). */
     timeoutSeconds: 30,

@@ -90,3 +90,13 @@ export class EcrImage extends pulumi.ComponentResource {
     this.registerOutputs({ imageRef: this.imageRef, repositoryUrl: this.repositoryUrl });
   }
 }
+
+/**
+ * The ECR repository ARN of an image reference `<account>.dkr.ecr.<region>.amazonaws.com/<repo>[:tag][@digest]`.
+ * @throws {Error} when the reference is not a private ECR image.
+ */
+export function ecrRepositoryArn(imageRef: string, partition: string): string {
+  const m = /^(\d{12})\.dkr\.ecr\.([a-z0-9-]+)\.amazonaws\.com(?:\.cn)?\/([^:@]+)/.exec(imageRef);
+  if (!m) throw new Error(`not a private ECR image reference: ${imageRef}`);
+  return `arn:${partition}:ecr:${m[2]}:${m[1]}:repository/${m[3]}`;
+}

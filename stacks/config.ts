@@ -3,11 +3,12 @@
  * before any resource is declared. Errors name the key, the value it got and the allowed values, all at once.
  */
 import * as pulumi from "@pulumi/pulumi";
+import { FARGATE_SIZES } from "../components/fargate-mcp-service.js";
 import { MCP_TARGETS, type McpTarget } from "../infra/contract.js";
 import { DEPLOY_DEFAULTS, LOG_RETENTION_DAYS } from "../infra/defaults.js";
 
 /** Targets this version can deploy. The others are valid config values whose components are not built yet. */
-export const DEPLOYABLE_TARGETS: readonly McpTarget[] = ["lambda"];
+export const DEPLOYABLE_TARGETS: readonly McpTarget[] = ["lambda", "fargate"];
 
 export const NAMESPACE = "mcp-anywhere";
 
@@ -40,6 +41,17 @@ export interface StackConfig {
     reservedConcurrency: number | undefined;
     /** Create the regional API Gateway CloudWatch role setting (needed once per account and region for access logs). */
     manageApiGatewayAccount: boolean;
+  };
+  fargate: {
+    /** vCPU per task. */
+    cpu: number;
+    minTasks: number;
+    maxTasks: number;
+    privateSubnets: boolean;
+    vpcId: string | undefined;
+    subnetIds: string[] | undefined;
+    domainName: string | undefined;
+    certificateArn: string | undefined;
   };
 }
 
@@ -79,6 +91,35 @@ export const CONFIG_KEYS = {
     default: "true",
     description:
       "Lambda: set the region's API Gateway CloudWatch Logs role, which access logs need (once per account).",
+  },
+  "fargate.cpu": {
+    default: String(DEPLOY_DEFAULTS.fargate.cpu * 1024),
+    description: "Fargate: CPU units per task (1024 = 1 vCPU): 256, 512, 1024, 2048 or 4096.",
+  },
+  "fargate.minTasks": {
+    default: String(DEPLOY_DEFAULTS.fargate.minTasks),
+    description: "Fargate: tasks kept running.",
+  },
+  "fargate.maxTasks": {
+    default: String(DEPLOY_DEFAULTS.fargate.maxTasks),
+    description: "Fargate: most tasks CPU autoscaling may run.",
+  },
+  "fargate.privateSubnets": {
+    default: "false",
+    description: "Fargate: run tasks in private subnets behind a NAT gateway instead of public subnets.",
+  },
+  "fargate.vpcId": {
+    default: "",
+    description: "Fargate: an existing VPC to use (with fargate.subnetIds); empty creates one.",
+  },
+  "fargate.subnetIds": { default: "[]", description: "Fargate: public subnets of fargate.vpcId in at least 2 AZs." },
+  "fargate.domainName": {
+    default: "",
+    description: "Fargate: a custom domain for CloudFront (with fargate.certificateArn).",
+  },
+  "fargate.certificateArn": {
+    default: "",
+    description: "Fargate: ACM certificate in us-east-1 for fargate.domainName.",
   },
 } as const;
 
@@ -123,26 +164,105 @@ function boolean(raw: RawConfig, key: keyof typeof CONFIG_KEYS, problems: Proble
   return value === "true";
 }
 
-const SSM_NAME = /^(\/?[A-Za-z0-9_.\-/]{1,2011})$/;
+const SSM_NAME = /^\/?[A-Za-z0-9_.\-/]{1,2011}$/;
+const SUBNET_ID = /^subnet-[0-9a-f]{8,17}$/;
 
-function parameterNames(raw: RawConfig, problems: Problems): string[] {
-  const full = `${NAMESPACE}:apiKeyParameterNames`;
-  const value = raw[full] ?? CONFIG_KEYS.apiKeyParameterNames.default;
-  let names: unknown;
+/** A JSON array of strings matching `pattern`, distinct. */
+function stringArray(
+  raw: RawConfig,
+  key: keyof typeof CONFIG_KEYS,
+  problems: Problems,
+  pattern: RegExp,
+  what: string,
+): string[] {
+  const full = `${NAMESPACE}:${key}`;
+  const value = raw[full] ?? CONFIG_KEYS[key].default;
+  let items: unknown;
   try {
-    names = JSON.parse(value);
+    items = JSON.parse(value ?? "");
   } catch {
-    names = undefined;
+    items = undefined;
   }
-  if (!Array.isArray(names) || !names.every((n) => typeof n === "string" && SSM_NAME.test(n))) {
+  if (!Array.isArray(items) || !items.every((n) => typeof n === "string" && pattern.test(n))) {
     problems.push(
-      `${show(full, value)} is invalid; allowed: a JSON array of SSM parameter names (letters, digits, _ . - /), ` +
-        `e.g. ["/mcp/keys/alice"] (pulumi config set --path '${full}[0]' /mcp/keys/alice)`,
+      `${show(full, value)} is invalid; allowed: a JSON array of ${what} (pulumi config set --path '${full}[0]' …)`,
     );
     return [];
   }
-  if (new Set(names).size !== names.length) problems.push(`${show(full, value)} is invalid; allowed: distinct names`);
-  return names as string[];
+  if (new Set(items).size !== items.length) problems.push(`${show(full, value)} is invalid; allowed: distinct names`);
+  return items as string[];
+}
+
+/** A string, or undefined when empty. */
+function optionalString(raw: RawConfig, key: keyof typeof CONFIG_KEYS): string | undefined {
+  const value = (raw[`${NAMESPACE}:${key}`] ?? CONFIG_KEYS[key].default)?.trim();
+  return value ? value : undefined;
+}
+
+function fargateConfig(
+  raw: RawConfig,
+  target: McpTarget,
+  memoryMiB: number,
+  problems: Problems,
+): StackConfig["fargate"] {
+  const k = (key: string) => `${NAMESPACE}:fargate.${key}`;
+  const cpuUnits = number(raw, "fargate.cpu", problems, { min: 256, max: 4096, integer: true, unit: "CPU units" });
+  const cpu = cpuUnits / 1024;
+  const memories = FARGATE_SIZES[String(cpu)];
+  if (!Number.isNaN(cpuUnits) && !memories) {
+    problems.push(`${show(k("cpu"), String(cpuUnits))} is invalid; allowed: 256, 512, 1024, 2048, 4096`);
+  } else if (target === "fargate" && memories && !Number.isNaN(memoryMiB) && !memories.includes(memoryMiB)) {
+    problems.push(
+      `${show(`${NAMESPACE}:memoryMiB`, String(memoryMiB))} does not fit ${k("cpu")}=${cpuUnits}; allowed: ${memories.join(", ")}`,
+    );
+  }
+  const minTasks = number(raw, "fargate.minTasks", problems, { min: 1, max: 100, integer: true, unit: "tasks" });
+  const maxTasks = number(raw, "fargate.maxTasks", problems, { min: 1, max: 100, integer: true, unit: "tasks" });
+  if (minTasks > maxTasks) {
+    problems.push(
+      `${show(k("minTasks"), String(minTasks))} is more than ${show(k("maxTasks"), String(maxTasks))}; allowed: minTasks <= maxTasks`,
+    );
+  }
+  const vpcId = optionalString(raw, "fargate.vpcId");
+  const subnets = stringArray(raw, "fargate.subnetIds", problems, SUBNET_ID, "subnet ids (subnet-…)");
+  const privateSubnets = boolean(raw, "fargate.privateSubnets", problems);
+  if (vpcId !== undefined && !/^vpc-[0-9a-f]{8,17}$/.test(vpcId))
+    problems.push(`${show(k("vpcId"), vpcId)} is invalid; allowed: a VPC id (vpc-…) or empty`);
+  if (vpcId !== undefined && subnets.length < 2) {
+    problems.push(`${show(k("vpcId"), vpcId)} needs ${k("subnetIds")} with public subnets in at least 2 AZs`);
+  }
+  if (vpcId === undefined && subnets.length > 0)
+    problems.push(`${k("subnetIds")} is set but ${k("vpcId")} is not; set both or neither`);
+  if (vpcId !== undefined && privateSubnets) {
+    problems.push(
+      `${show(k("privateSubnets"), "true")} applies only to the VPC mcp-anywhere creates; unset ${k("vpcId")} or this`,
+    );
+  }
+  const domainName = optionalString(raw, "fargate.domainName");
+  const certificateArn = optionalString(raw, "fargate.certificateArn");
+  if (domainName !== undefined && certificateArn === undefined) {
+    problems.push(
+      `${show(k("domainName"), domainName)} needs ${k("certificateArn")} (an ACM certificate in us-east-1)`,
+    );
+  }
+  if (certificateArn !== undefined && domainName === undefined) {
+    problems.push(`${k("certificateArn")} is set but ${k("domainName")} is not; set both or neither`);
+  }
+  if (certificateArn !== undefined && !/^arn:aws[a-z-]*:acm:us-east-1:\d{12}:certificate\//.test(certificateArn)) {
+    problems.push(
+      `${show(k("certificateArn"), certificateArn)} is invalid; allowed: an ACM certificate ARN in us-east-1 (CloudFront's region)`,
+    );
+  }
+  return {
+    cpu,
+    minTasks,
+    maxTasks,
+    privateSubnets,
+    vpcId,
+    subnetIds: vpcId === undefined ? undefined : subnets,
+    domainName,
+    certificateArn,
+  };
 }
 
 /**
@@ -210,7 +330,13 @@ export function parseStackConfig(raw: RawConfig, project: string, stack: string)
     awsRegion: awsRegion ?? "",
     rateLimit: { requestsPerSecond, burst },
     monthlyQuota: monthlyQuota > 0 ? monthlyQuota : undefined,
-    apiKeyParameterNames: parameterNames(raw, problems),
+    apiKeyParameterNames: stringArray(
+      raw,
+      "apiKeyParameterNames",
+      problems,
+      SSM_NAME,
+      'SSM parameter names (letters, digits, _ . - /), e.g. ["/mcp/keys/alice"]',
+    ),
     memoryMiB,
     logRetentionDays,
     lambda: {
@@ -218,7 +344,13 @@ export function parseStackConfig(raw: RawConfig, project: string, stack: string)
       reservedConcurrency: reserved > 0 ? reserved : undefined,
       manageApiGatewayAccount: boolean(raw, "lambda.manageApiGatewayAccount", problems),
     },
+    fargate: fargateConfig(raw, target, memoryMiB, problems),
   };
+  if (target !== "lambda" && monthlyQuota > 0) {
+    problems.push(
+      `${show(`${NAMESPACE}:monthlyQuota`, String(monthlyQuota))} is supported on the lambda target only (API Gateway usage plans); allowed here: 0`,
+    );
+  }
   if (problems.length > 0) throw new StackConfigError(problems);
   return config;
 }

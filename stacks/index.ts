@@ -1,4 +1,7 @@
-/** Pulumi entry point (Pulumi.yaml `main`): runs the program and exports its outputs as stack outputs. */
+/**
+ * Pulumi entry point (Pulumi.yaml `main`): runs the program and exports its outputs as stack outputs. Target-specific
+ * outputs are undefined (and so not exported) on other targets.
+ */
 import { program } from "./program.js";
 
 const outputs = program();
@@ -8,5 +11,10 @@ export const url = outputs.url;
 export const healthUrl = outputs.healthUrl;
 export const apiKeyParameterNames = outputs.apiKeyParameterNames;
 export const clientConfigs = outputs.clientConfigs;
-export const functionName = outputs.details.functionName;
 export const logGroupName = outputs.details.logGroupName;
+/** lambda */
+export const functionName = outputs.details.functionName;
+/** fargate */
+export const clusterName = outputs.details.clusterName;
+export const serviceName = outputs.details.serviceName;
+export const distributionDomainName = outputs.details.distributionDomainName;

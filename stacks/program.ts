@@ -3,6 +3,7 @@
  * knows both the config shape and the component APIs. `stacks/index.ts` runs it and exports what it returns.
  */
 import type * as pulumi from "@pulumi/pulumi";
+import { FargateMcpService } from "../components/fargate-mcp-service.js";
 import { LambdaMcpService } from "../components/lambda-mcp-service.js";
 import { ApiKeys } from "../infra/api-keys.js";
 import { API_KEY_ENV, API_KEY_HEADER, clineConfig, kiroConfig } from "../infra/client-configs.js";
@@ -57,7 +58,32 @@ function deploy(config: StackConfig): { service: McpServiceOutputs; details: Rec
       });
       return { service, details: { functionName: service.functionName, logGroupName: service.logGroupName } };
     }
-    case "fargate":
+    case "fargate": {
+      const image = new EcrImage("server", { platform: "linux/arm64", tags });
+      const f = config.fargate;
+      const service = new FargateMcpService(config.stack, {
+        ...common,
+        image: image.imageRef,
+        cpu: f.cpu,
+        minTasks: f.minTasks,
+        maxTasks: f.maxTasks,
+        privateSubnets: f.privateSubnets,
+        vpcId: f.vpcId,
+        subnetIds: f.subnetIds,
+        domainName: f.domainName,
+        certificateArn: f.certificateArn,
+        logGroupPrefix: `/mcp-anywhere/${config.stack}`,
+      });
+      return {
+        service,
+        details: {
+          clusterName: service.clusterName,
+          serviceName: service.serviceName,
+          logGroupName: service.logGroupName,
+          distributionDomainName: service.distributionDomainName,
+        },
+      };
+    }
     case "cloudrun":
     case "ec2":
       // Rejected by loadStackConfig (DEPLOYABLE_TARGETS) before anything is declared; kept for exhaustiveness.

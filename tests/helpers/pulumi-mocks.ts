@@ -13,6 +13,8 @@ export interface RecordedResource {
   name: string;
   /** The physical id the mock assigned. */
   id: string;
+  /** The explicit provider reference (`urn::id`), when one was given. */
+  provider: string | undefined;
   inputs: Record<string, unknown>;
   state: Record<string, unknown>;
 }
@@ -112,10 +114,42 @@ export class PulumiMocks implements pulumi.runtime.Mocks {
           invokeUrl: `https://${String(inputs.restApi)}.execute-api.${r}.amazonaws.com/${String(inputs.stageName)}`,
         };
         break;
+      case "aws:lb/loadBalancer:LoadBalancer":
+        state = {
+          ...state,
+          arn: `arn:aws:elasticloadbalancing:${r}:${ACCOUNT}:loadbalancer/app/${id}`,
+          dnsName: `${id}.${r}.elb.amazonaws.com`,
+        };
+        break;
+      case "aws:lb/targetGroup:TargetGroup":
+        state = { ...state, arn: `arn:aws:elasticloadbalancing:${r}:${ACCOUNT}:targetgroup/${id}` };
+        break;
+      case "aws:lb/listener:Listener":
+        state = { ...state, arn: `arn:aws:elasticloadbalancing:${r}:${ACCOUNT}:listener/app/${id}` };
+        break;
+      case "aws:ecs/cluster:Cluster":
+        state = { ...state, name: id, arn: `arn:aws:ecs:${r}:${ACCOUNT}:cluster/${id}` };
+        break;
+      case "aws:ecs/taskDefinition:TaskDefinition":
+        state = { ...state, arn: `arn:aws:ecs:${r}:${ACCOUNT}:task-definition/${String(inputs.family)}:1` };
+        break;
+      case "aws:ecs/service:Service":
+        state = { ...state, name: id };
+        break;
+      case "aws:cloudfront/distribution:Distribution":
+        state = {
+          ...state,
+          domainName: `d${hex(id, 13)}.cloudfront.net`,
+          arn: `arn:aws:cloudfront::${ACCOUNT}:distribution/${id}`,
+        };
+        break;
+      case "aws:wafv2/webAcl:WebAcl":
+        state = { ...state, arn: `arn:aws:wafv2:us-east-1:${ACCOUNT}:global/webacl/${id}` };
+        break;
       default:
         break;
     }
-    this.resources.push({ type, name, id, inputs, state });
+    this.resources.push({ type, name, id, provider: args.provider, inputs, state });
     return { id, state };
   }
 
@@ -159,6 +193,27 @@ export class PulumiMocks implements pulumi.runtime.Mocks {
           insecureValue: "",
         };
       }
+      case "aws:index/getAvailabilityZones:getAvailabilityZones":
+        return {
+          names: ["a", "c", "d"].map((z) => `${this.region}${z}`),
+          zoneIds: ["apne1-az4", "apne1-az1", "apne1-az2"],
+          id: this.region,
+        };
+      case "aws:ec2/getManagedPrefixList:getManagedPrefixList":
+        return {
+          id: "pl-58a04531",
+          name: inputs.name,
+          addressFamily: "IPv4",
+          maxEntries: 55,
+          arn: "arn:aws:ec2:aws-managed:prefix-list/pl-58a04531",
+        };
+      case "aws:cloudfront/getCachePolicy:getCachePolicy":
+        if (inputs.name !== "Managed-CachingDisabled") throw new Error(`unknown cache policy ${String(inputs.name)}`);
+        return { id: "4135ea2d-6df8-44a3-9df3-4b5a84be39ad", name: inputs.name };
+      case "aws:cloudfront/getOriginRequestPolicy:getOriginRequestPolicy":
+        if (inputs.name !== "Managed-AllViewerExceptHostHeader")
+          throw new Error(`unknown origin request policy ${String(inputs.name)}`);
+        return { id: "b689b0a8-53d0-40ab-baf2-68738e2966ac", name: inputs.name };
       default:
         throw new Error(`unmocked invoke ${token}(${JSON.stringify(inputs)})`);
     }

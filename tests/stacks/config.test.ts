@@ -38,8 +38,55 @@ describe("stack config", () => {
     ],
     [
       "a target not built yet",
-      { "mcp-anywhere:target": "fargate" },
-      'mcp-anywhere:target="fargate" is not deployable by this version yet; deployable: lambda',
+      { "mcp-anywhere:target": "cloudrun" },
+      'mcp-anywhere:target="cloudrun" is not deployable by this version yet; deployable: lambda, fargate',
+    ],
+    [
+      "fargate minTasks above maxTasks",
+      { "mcp-anywhere:target": "fargate", "mcp-anywhere:fargate.minTasks": "4", "mcp-anywhere:fargate.maxTasks": "2" },
+      'mcp-anywhere:fargate.minTasks="4" is more than mcp-anywhere:fargate.maxTasks="2"; allowed: minTasks <= maxTasks',
+    ],
+    [
+      "a domain without a certificate",
+      { "mcp-anywhere:target": "fargate", "mcp-anywhere:fargate.domainName": "mcp.example.com" },
+      'mcp-anywhere:fargate.domainName="mcp.example.com" needs mcp-anywhere:fargate.certificateArn (an ACM certificate in us-east-1)',
+    ],
+    [
+      "a certificate without a domain",
+      {
+        "mcp-anywhere:target": "fargate",
+        "mcp-anywhere:fargate.certificateArn": "arn:aws:acm:us-east-1:123456789012:certificate/x",
+      },
+      "mcp-anywhere:fargate.certificateArn is set but mcp-anywhere:fargate.domainName is not; set both or neither",
+    ],
+    [
+      "a certificate outside us-east-1",
+      {
+        "mcp-anywhere:target": "fargate",
+        "mcp-anywhere:fargate.domainName": "mcp.example.com",
+        "mcp-anywhere:fargate.certificateArn": "arn:aws:acm:ap-northeast-1:123456789012:certificate/x",
+      },
+      'mcp-anywhere:fargate.certificateArn="arn:aws:acm:ap-northeast-1:123456789012:certificate/x" is invalid; allowed: an ACM certificate ARN in us-east-1',
+    ],
+    [
+      "memory that does not fit the task CPU",
+      { "mcp-anywhere:target": "fargate", "mcp-anywhere:memoryMiB": "768" },
+      'mcp-anywhere:memoryMiB="768" does not fit mcp-anywhere:fargate.cpu=256; allowed: 512, 1024, 2048',
+    ],
+    [
+      "a CPU size Fargate does not offer",
+      { "mcp-anywhere:target": "fargate", "mcp-anywhere:fargate.cpu": "300" },
+      'mcp-anywhere:fargate.cpu="300" is invalid; allowed: 256, 512, 1024, 2048, 4096',
+    ],
+    [
+      "a VPC without subnets",
+      { "mcp-anywhere:target": "fargate", "mcp-anywhere:fargate.vpcId": "vpc-0123456789abcdef0" },
+      'mcp-anywhere:fargate.vpcId="vpc-0123456789abcdef0" needs mcp-anywhere:fargate.subnetIds with public subnets in at least 2 AZs',
+    ],
+    [
+      "a monthly quota on fargate",
+      { "mcp-anywhere:target": "fargate", "mcp-anywhere:monthlyQuota": "1000" },
+      'mcp-anywhere:monthlyQuota="1000" is supported on the lambda target only (API Gateway usage plans); allowed here: 0',
     ],
     [
       "a negative rate",
@@ -150,7 +197,8 @@ describe("stack config", () => {
       expect(stackFileConfig("dev")).to.deep.equal({ "aws:region": "ap-northeast-1", "mcp-anywhere:target": "lambda" });
       const prod = parseStackConfig(stackFileConfig("prod"), "mcp-anywhere", "prod");
       expect(prod.rateLimit.requestsPerSecond).to.be.greaterThan(20);
-      expect(prod.monthlyQuota).to.be.a("number");
+      expect(prod.target).to.equal("fargate");
+      expect(prod.fargate).to.deep.include({ minTasks: 2, maxTasks: 6, cpu: 0.25, privateSubnets: false });
     });
   });
 });

