@@ -16,6 +16,7 @@ import type { McpServiceArgs, McpServiceOutputs } from "../infra/contract.js";
 import { DEPLOY_DEFAULTS } from "../infra/defaults.js";
 import { logGroup } from "../infra/log-group.js";
 import { Network } from "../infra/network.js";
+import { serverEnvironment } from "../infra/server-env.js";
 import { ComponentArgsError, resolveServiceArgs } from "../infra/service-args.js";
 import { albOrigin } from "./fargate/alb.js";
 import { cloudFrontEdge } from "./fargate/cloudfront.js";
@@ -142,16 +143,8 @@ export class FargateMcpService extends pulumi.ComponentResource implements McpSe
         parameterArns: a.apiKeyParameterNames.map((n) => ssmParameterArn(ctx, n)),
         cpuUnits: cpu * 1024,
         memoryMiB: a.memoryMiB,
-        environment: {
-          MCP_TARGET: "fargate",
-          MCP_PATH: a.mcpPath,
-          MCP_HEALTH_PATH: a.healthPath,
-          MCP_RATE_LIMIT_RPS: String(Math.ceil(a.rateLimit.requestsPerSecond)),
-          MCP_RATE_LIMIT_BURST: String(a.rateLimit.burst),
-          MCP_RATE_LIMIT_IP_PER_MINUTE: String(a.rateLimit.perIpRequestsPerMinute),
-          // Two proxies append to X-Forwarded-For before the app: CloudFront, then the ALB.
-          MCP_TRUST_PROXY: "2",
-        },
+        // Two proxies append to X-Forwarded-For before the app: CloudFront, then the ALB.
+        environment: serverEnvironment("fargate", a, 2),
         logGroup: logs,
         subnetIds: privateSubnets && network ? network.privateSubnetIds : publicSubnetIds,
         assignPublicIp: !privateSubnets,

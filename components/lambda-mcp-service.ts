@@ -13,6 +13,7 @@ import type { McpServiceArgs, McpServiceOutputs } from "../infra/contract.js";
 import { DEPLOY_DEFAULTS } from "../infra/defaults.js";
 import { assumeRolePolicy, policyDocument, readKeyParameterStatements, writeLogsStatement } from "../infra/iam.js";
 import { logGroup } from "../infra/log-group.js";
+import { serverEnvironment } from "../infra/server-env.js";
 import { ComponentArgsError, resolveServiceArgs } from "../infra/service-args.js";
 import { restApiEdge } from "./lambda/rest-api-edge.js";
 
@@ -98,16 +99,10 @@ export class LambdaMcpService extends pulumi.ComponentResource implements McpSer
         loggingConfig: { logFormat: "JSON", logGroup: fnLogs.name },
         environment: {
           variables: {
-            MCP_TARGET: "lambda",
+            // The Lambda Web Adapter is the one proxy in front of the app; API Gateway put the client in X-Forwarded-For.
+            ...serverEnvironment("lambda", a, 1),
             MCP_API_KEYS_SSM_PARAMETERS: pulumi.all(a.apiKeyParameterNames).apply((n) => n.join(",")),
             MCP_JSON_RESPONSE: String(!streaming),
-            MCP_PATH: a.mcpPath,
-            MCP_HEALTH_PATH: a.healthPath,
-            MCP_RATE_LIMIT_RPS: String(Math.ceil(a.rateLimit.requestsPerSecond)),
-            MCP_RATE_LIMIT_BURST: String(a.rateLimit.burst),
-            MCP_RATE_LIMIT_IP_PER_MINUTE: String(a.rateLimit.perIpRequestsPerMinute),
-            // The Lambda Web Adapter is the one proxy in front of the app; API Gateway put the client in X-Forwarded-For.
-            MCP_TRUST_PROXY: "1",
             AWS_LWA_READINESS_CHECK_PATH: a.healthPath,
             AWS_LWA_INVOKE_MODE: streaming ? "response_stream" : "buffered",
           },

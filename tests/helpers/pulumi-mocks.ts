@@ -244,3 +244,13 @@ export async function resolve<T>(value: pulumi.Input<T>): Promise<{ value: T; se
   });
   return { value: v, secret };
 }
+
+/** A recorded resource's inputs as a plain record. */
+export function inputsOf(r: RecordedResource): Record<string, unknown> {
+  return r.inputs;
+}
+
+/** JSON of a value with every secret-wrapped part replaced: what would be visible in plain text. */
+export function plainJson(v: unknown): string {
+  return JSON.stringify(v, (_k, x) => (isSecretInput(x) ? "[secret]" : x));
+}

@@ -6,8 +6,10 @@ import { COMMON_RULE_SET_EXCLUSIONS } from "../../components/fargate/cloudfront.
 import { STOP_TIMEOUT_SECONDS } from "../../components/fargate/ecs.js";
 import {
   ACCOUNT,
+  inputsOf,
   isSecretInput,
   type PulumiMocks,
+  plainJson,
   type RecordedResource,
   resolve,
   unwrapInput,
@@ -35,8 +37,7 @@ const T = {
 } as const;
 
 type Inputs = Record<string, unknown>;
-const inputs = (r: RecordedResource) => r.inputs as Inputs;
-const plainJson = (v: unknown) => JSON.stringify(v, (_k, x) => (isSecretInput(x) ? "[secret]" : x));
+const inputs = inputsOf;
 
 interface ContainerDef {
   image: string;

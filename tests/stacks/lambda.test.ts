@@ -2,7 +2,15 @@
 import type * as pulumi from "@pulumi/pulumi";
 import { expect } from "chai";
 import { ACCESS_LOG_FORMAT, edgeKeyValue } from "../../components/lambda/rest-api-edge.js";
-import { ACCOUNT, isSecretInput, type PulumiMocks, type RecordedResource, resolve } from "../helpers/pulumi-mocks.js";
+import {
+  ACCOUNT,
+  inputsOf,
+  isSecretInput,
+  type PulumiMocks,
+  plainJson,
+  type RecordedResource,
+  resolve,
+} from "../helpers/pulumi-mocks.js";
 import { runStack, type StackRun } from "../helpers/run-stack.js";
 
 const T = {
@@ -26,13 +34,8 @@ const T = {
 } as const;
 
 type Inputs = Record<string, unknown>;
-const inputs = (r: RecordedResource) => r.inputs as Inputs;
+const inputs = inputsOf;
 const env = (m: PulumiMocks) => ((inputs(m.one(T.fn)).environment as Inputs).variables ?? {}) as Record<string, string>;
-
-/** JSON of a value with every secret-wrapped part replaced: what would be visible in plain text. */
-function plainJson(v: unknown): string {
-  return JSON.stringify(v, (_k, x) => (isSecretInput(x) ? "[secret]" : x));
-}
 
 /** Every stack output that is not secret, resolved. */
 async function plainOutputs(run: StackRun): Promise<unknown[]> {
