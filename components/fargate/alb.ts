@@ -39,37 +39,31 @@ export interface Alb {
 export function albOrigin(name: string, args: AlbArgs, parent: pulumi.Resource): Alb {
   const opts = { parent };
   const prefixList = aws.ec2.getManagedPrefixListOutput({ name: CLOUDFRONT_ORIGIN_PREFIX_LIST }, opts);
+  // Every rule is its own resource: the AWS provider warns that inline rules and rule resources on one group
+  // overwrite each other.
   const albSg = new aws.ec2.SecurityGroup(
     `${name}-alb`,
     {
       vpcId: args.vpcId,
       description: "mcp-anywhere ALB: HTTP from CloudFront origin-facing addresses only",
-      ingress: [
-        { protocol: "tcp", fromPort: 80, toPort: 80, prefixListIds: [prefixList.id], description: "CloudFront" },
-      ],
       tags: args.tags,
     },
     opts,
   );
   const taskSg = new aws.ec2.SecurityGroup(
     `${name}-tasks`,
+    { vpcId: args.vpcId, description: "mcp-anywhere tasks: the server port from the ALB only", tags: args.tags },
+    opts,
+  );
+  new aws.vpc.SecurityGroupIngressRule(
+    `${name}-alb-from-cloudfront`,
     {
-      vpcId: args.vpcId,
-      description: "mcp-anywhere tasks: the server port from the ALB only",
-      ingress: [
-        {
-          protocol: "tcp",
-          fromPort: CONTAINER_PORT,
-          toPort: CONTAINER_PORT,
-          securityGroups: [albSg.id],
-          description: "ALB",
-        },
-      ],
-      // Image pulls, SSM (for secrets) and CloudWatch Logs go out over HTTPS.
-      egress: [
-        { protocol: "tcp", fromPort: 443, toPort: 443, cidrBlocks: ["0.0.0.0/0"], description: "HTTPS to AWS APIs" },
-      ],
-      tags: args.tags,
+      securityGroupId: albSg.id,
+      prefixListId: prefixList.id,
+      ipProtocol: "tcp",
+      fromPort: 80,
+      toPort: 80,
+      description: "CloudFront",
     },
     opts,
   );
@@ -82,6 +76,31 @@ export function albOrigin(name: string, args: AlbArgs, parent: pulumi.Resource):
       fromPort: CONTAINER_PORT,
       toPort: CONTAINER_PORT,
       description: "to the tasks",
+    },
+    opts,
+  );
+  new aws.vpc.SecurityGroupIngressRule(
+    `${name}-tasks-from-alb`,
+    {
+      securityGroupId: taskSg.id,
+      referencedSecurityGroupId: albSg.id,
+      ipProtocol: "tcp",
+      fromPort: CONTAINER_PORT,
+      toPort: CONTAINER_PORT,
+      description: "from the ALB",
+    },
+    opts,
+  );
+  new aws.vpc.SecurityGroupEgressRule(
+    `${name}-tasks-https`,
+    // Image pulls, SSM (for secrets) and CloudWatch Logs go out over HTTPS.
+    {
+      securityGroupId: taskSg.id,
+      cidrIpv4: "0.0.0.0/0",
+      ipProtocol: "tcp",
+      fromPort: 443,
+      toPort: 443,
+      description: "HTTPS to AWS APIs",
     },
     opts,
   );

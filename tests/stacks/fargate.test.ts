@@ -147,24 +147,35 @@ describe("stack program: fargate target", function () {
     });
 
     it("admits ALB traffic only from CloudFront's origin-facing prefix list, and task traffic only from the ALB", () => {
-      const albSg = inputs(byName(run.mocks, T.sg, "prod-alb"));
-      expect(albSg.ingress).to.deep.equal([
-        { protocol: "tcp", fromPort: 80, toPort: 80, prefixListIds: ["pl-58a04531"], description: "CloudFront" },
+      const albSg = byName(run.mocks, T.sg, "prod-alb");
+      const tasksSg = byName(run.mocks, T.sg, "prod-tasks");
+      const ingress = run.mocks.ofType("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule").map(inputs);
+      expect(ingress.filter((r) => r.securityGroupId === albSg.id)).to.deep.equal([
+        {
+          securityGroupId: albSg.id,
+          prefixListId: "pl-58a04531",
+          ipProtocol: "tcp",
+          fromPort: 80,
+          toPort: 80,
+          description: "CloudFront",
+        },
       ]);
+      expect(
+        ingress.filter((r) => r.securityGroupId === tasksSg.id).map((r) => r.referencedSecurityGroupId),
+      ).to.deep.equal([albSg.id]);
+      expect(
+        ingress.filter((r) => "cidrIpv4" in r || "cidrIpv6" in r),
+        "no ingress from an address range",
+      ).to.deep.equal([]);
       expect(
         run.mocks.calls.find((c) => c.token === "aws:ec2/getManagedPrefixList:getManagedPrefixList")?.inputs,
       ).to.deep.equal({
         name: CLOUDFRONT_ORIGIN_PREFIX_LIST,
       });
-      const tasksSg = inputs(byName(run.mocks, T.sg, "prod-tasks"));
-      const ingress = tasksSg.ingress as Inputs[];
-      expect(ingress).to.have.length(1);
-      expect(ingress[0]).to.deep.include({
-        fromPort: 8080,
-        toPort: 8080,
-        securityGroups: [byName(run.mocks, T.sg, "prod-alb").id],
-      });
-      expect(plainJson(run.mocks.ofType(T.sg).map(inputs))).not.to.match(/"ingress":\[[^\]]*0\.0\.0\.0\/0/);
+      for (const sg of [albSg, tasksSg]) {
+        expect(inputs(sg).ingress, "no inline rules").to.equal(undefined);
+        expect(inputs(sg).egress, "no inline rules").to.equal(undefined);
+      }
     });
 
     it("answers 403 by default and forwards only requests with the secret origin-verify header", () => {
