@@ -36,6 +36,18 @@ export const DEPLOY_DEFAULTS = {
     /** Most tasks autoscaling may run. */
     maxTasks: 3,
   },
+  cloudrun: {
+    /** GCP region when `gcp:region` is not set. */
+    region: "asia-northeast1",
+    /** vCPU per instance. */
+    cpu: 1,
+    /** Most instances (a cost and abuse cap). */
+    maxInstances: 10,
+    /** Requests one instance serves at once. */
+    concurrency: 80,
+    /** Request timeout, s. */
+    requestTimeoutSeconds: 300,
+  },
   lambda: {
     /** Function timeout, s (buffered). */
     timeoutSeconds: 30,

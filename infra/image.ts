@@ -21,6 +21,45 @@ export interface EcrImageArgs {
   tags?: Record<string, string>;
 }
 
+export interface BuildAndPushArgs {
+  /** `<registry host>/<path>`, without a tag. */
+  repositoryUrl: pulumi.Input<string>;
+  platform: "linux/arm64" | "linux/amd64";
+  username: pulumi.Input<string>;
+  /** Registry password or token; kept secret. */
+  password: pulumi.Input<string>;
+}
+
+/**
+ * Builds server/Dockerfile for one platform and pushes it as `<repositoryUrl>:latest`.
+ * @returns the digest-pinned reference `<repositoryUrl>@sha256:…`.
+ */
+export function buildAndPushImage(
+  name: string,
+  args: BuildAndPushArgs,
+  parent: pulumi.Resource,
+): pulumi.Output<string> {
+  const image = new dockerBuild.Image(
+    name,
+    {
+      context: { location: BUILD_CONTEXT },
+      dockerfile: { location: `${BUILD_CONTEXT}server/Dockerfile` },
+      platforms: [args.platform],
+      push: true,
+      tags: [pulumi.interpolate`${args.repositoryUrl}:latest`],
+      registries: [
+        {
+          address: pulumi.output(args.repositoryUrl).apply((u) => u.split("/")[0] ?? u),
+          username: args.username,
+          password: pulumi.secret(args.password),
+        },
+      ],
+    },
+    { parent },
+  );
+  return pulumi.interpolate`${args.repositoryUrl}@${image.digest}`;
+}
+
 /** ECR repository + lifecycle policy + image build and push. Outputs `imageRef`: `<repositoryUrl>@sha256:…`. */
 export class EcrImage extends pulumi.ComponentResource {
   /** Digest-pinned reference. */
@@ -66,27 +105,18 @@ export class EcrImage extends pulumi.ComponentResource {
       { parent: this },
     );
     const auth = aws.ecr.getAuthorizationTokenOutput({ registryId: repo.registryId }, { parent: this });
-    const image = new dockerBuild.Image(
+    this.imageRef = buildAndPushImage(
       `${name}-image`,
       {
-        context: { location: BUILD_CONTEXT },
-        dockerfile: { location: `${BUILD_CONTEXT}server/Dockerfile` },
-        platforms: [args.platform ?? "linux/arm64"],
-        push: true,
-        tags: [pulumi.interpolate`${repo.repositoryUrl}:latest`],
-        registries: [
-          {
-            address: repo.repositoryUrl.apply((u) => u.split("/")[0] ?? u),
-            username: auth.userName,
-            password: pulumi.secret(auth.password),
-          },
-        ],
+        repositoryUrl: repo.repositoryUrl,
+        platform: args.platform ?? "linux/arm64",
+        username: auth.userName,
+        password: auth.password,
       },
-      { parent: this },
+      this,
     );
     this.repositoryUrl = repo.repositoryUrl;
     this.repositoryArn = repo.arn;
-    this.imageRef = pulumi.interpolate`${repo.repositoryUrl}@${image.digest}`;
     this.registerOutputs({ imageRef: this.imageRef, repositoryUrl: this.repositoryUrl });
   }
 }

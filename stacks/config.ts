@@ -3,12 +3,13 @@
  * before any resource is declared. Errors name the key, the value it got and the allowed values, all at once.
  */
 import * as pulumi from "@pulumi/pulumi";
+import { CLOUD_RUN_CPUS, CLOUD_RUN_EDGES, type CloudRunEdge } from "../components/cloudrun-mcp-service.js";
 import { FARGATE_SIZES } from "../components/fargate-mcp-service.js";
 import { MCP_TARGETS, type McpTarget } from "../infra/contract.js";
 import { DEPLOY_DEFAULTS, LOG_RETENTION_DAYS } from "../infra/defaults.js";
 
 /** Targets this version can deploy. The others are valid config values whose components are not built yet. */
-export const DEPLOYABLE_TARGETS: readonly McpTarget[] = ["lambda", "fargate"];
+export const DEPLOYABLE_TARGETS: readonly McpTarget[] = ["lambda", "fargate", "cloudrun"];
 
 export const NAMESPACE = "mcp-anywhere";
 
@@ -41,6 +42,18 @@ export interface StackConfig {
     reservedConcurrency: number | undefined;
     /** Create the regional API Gateway CloudWatch role setting (needed once per account and region for access logs). */
     manageApiGatewayAccount: boolean;
+  };
+  cloudrun: {
+    /** `gcp:project`; required for target cloudrun, otherwise "". */
+    project: string;
+    /** `gcp:region` */
+    region: string;
+    /** Resolved from `auto`: loadbalancer for stacks named prod*, none otherwise. */
+    edge: CloudRunEdge;
+    domain: string | undefined;
+    maxInstances: number;
+    cpu: number;
+    concurrency: number;
   };
   fargate: {
     /** vCPU per task. */
@@ -121,6 +134,26 @@ export const CONFIG_KEYS = {
     default: "",
     description: "Fargate: ACM certificate in us-east-1 for fargate.domainName.",
   },
+  "cloudrun.edge": {
+    default: "auto",
+    description: "Cloud Run: auto | none | loadbalancer. auto is loadbalancer for stacks named prod*, none otherwise.",
+  },
+  "cloudrun.domain": {
+    default: "",
+    description: "Cloud Run: custom domain for the load-balancer edge; empty uses <ip>.nip.io.",
+  },
+  "cloudrun.maxInstances": {
+    default: String(DEPLOY_DEFAULTS.cloudrun.maxInstances),
+    description: "Cloud Run: most instances, a cost and abuse cap.",
+  },
+  "cloudrun.cpu": {
+    default: String(DEPLOY_DEFAULTS.cloudrun.cpu),
+    description: "Cloud Run: vCPU per instance: 1, 2, 4, 6 or 8.",
+  },
+  "cloudrun.concurrency": {
+    default: String(DEPLOY_DEFAULTS.cloudrun.concurrency),
+    description: "Cloud Run: requests one instance serves at once.",
+  },
 } as const;
 
 type Problems = string[];
@@ -197,6 +230,54 @@ function stringArray(
 function optionalString(raw: RawConfig, key: keyof typeof CONFIG_KEYS): string | undefined {
   const value = (raw[`${NAMESPACE}:${key}`] ?? CONFIG_KEYS[key].default)?.trim();
   return value ? value : undefined;
+}
+
+function cloudRunConfig(raw: RawConfig, target: McpTarget, stack: string, problems: Problems): StackConfig["cloudrun"] {
+  const k = (key: string) => `${NAMESPACE}:cloudrun.${key}`;
+  const project = raw["gcp:project"];
+  const region = raw["gcp:region"] ?? DEPLOY_DEFAULTS.cloudrun.region;
+  if (target === "cloudrun") {
+    if (!project || !/^[a-z][a-z0-9-]{4,28}[a-z0-9]$/.test(project)) {
+      problems.push(
+        `${show("gcp:project", project)} is ${project ? "invalid" : "required for target cloudrun"}; allowed: a GCP project id ` +
+          "(pulumi config set gcp:project my-project)",
+      );
+    }
+    if (!/^[a-z]+-[a-z]+\d+$/.test(region)) {
+      problems.push(
+        `${show("gcp:region", region)} is invalid; allowed: a GCP region such as asia-northeast1 or us-central1`,
+      );
+    }
+  }
+  const edgeValue = raw[k("edge")] ?? CONFIG_KEYS["cloudrun.edge"].default;
+  let edge: CloudRunEdge = "none";
+  if (edgeValue === "auto") edge = /^prod/.test(stack) ? "loadbalancer" : "none";
+  else if ((CLOUD_RUN_EDGES as readonly string[]).includes(edgeValue)) edge = edgeValue as CloudRunEdge;
+  else problems.push(`${show(k("edge"), edgeValue)} is invalid; allowed: auto, ${CLOUD_RUN_EDGES.join(", ")}`);
+  const domain = optionalString(raw, "cloudrun.domain");
+  if (domain !== undefined && !/^([a-z0-9]([a-z0-9-]*[a-z0-9])?\.)+[a-z]{2,}$/.test(domain)) {
+    problems.push(`${show(k("domain"), domain)} is invalid; allowed: a DNS name such as mcp.example.com`);
+  }
+  if (target === "cloudrun" && domain !== undefined && edge !== "loadbalancer") {
+    problems.push(`${show(k("domain"), domain)} needs ${k("edge")}=loadbalancer (got ${edge})`);
+  }
+  const maxInstances = number(raw, "cloudrun.maxInstances", problems, {
+    min: 1,
+    max: 1000,
+    integer: true,
+    unit: "instances",
+  });
+  const cpu = number(raw, "cloudrun.cpu", problems, { min: 1, max: 8, integer: true, unit: "vCPU" });
+  if (!Number.isNaN(cpu) && !(CLOUD_RUN_CPUS as readonly number[]).includes(cpu)) {
+    problems.push(`${show(k("cpu"), String(cpu))} is invalid; allowed: ${CLOUD_RUN_CPUS.join(", ")}`);
+  }
+  const concurrency = number(raw, "cloudrun.concurrency", problems, {
+    min: 1,
+    max: 1000,
+    integer: true,
+    unit: "requests",
+  });
+  return { project: project ?? "", region, edge, domain, maxInstances, cpu, concurrency };
 }
 
 function fargateConfig(
@@ -345,6 +426,7 @@ export function parseStackConfig(raw: RawConfig, project: string, stack: string)
       manageApiGatewayAccount: boolean(raw, "lambda.manageApiGatewayAccount", problems),
     },
     fargate: fargateConfig(raw, target, memoryMiB, problems),
+    cloudrun: cloudRunConfig(raw, target, stack, problems),
   };
   if (target !== "lambda" && monthlyQuota > 0) {
     problems.push(
@@ -358,7 +440,12 @@ export function parseStackConfig(raw: RawConfig, project: string, stack: string)
 /** Reads the current stack's config through Pulumi and validates it. @throws {StackConfigError} */
 export function loadStackConfig(): StackConfig {
   const project = new pulumi.Config(NAMESPACE);
-  const raw: RawConfig = { "aws:region": new pulumi.Config("aws").get("region") };
+  const gcp = new pulumi.Config("gcp");
+  const raw: RawConfig = {
+    "aws:region": new pulumi.Config("aws").get("region"),
+    "gcp:project": gcp.get("project"),
+    "gcp:region": gcp.get("region"),
+  };
   for (const key of Object.keys(CONFIG_KEYS)) raw[`${NAMESPACE}:${key}`] = project.get(key);
   return parseStackConfig(raw, pulumi.getProject(), pulumi.getStack());
 }

@@ -14,7 +14,11 @@ export const clientConfigs = outputs.clientConfigs;
 export const logGroupName = outputs.details.logGroupName;
 /** lambda */
 export const functionName = outputs.details.functionName;
+/** fargate and cloudrun */
+export const serviceName = outputs.details.serviceName;
 /** fargate */
 export const clusterName = outputs.details.clusterName;
-export const serviceName = outputs.details.serviceName;
 export const distributionDomainName = outputs.details.distributionDomainName;
+/** cloudrun: `none` or `loadbalancer`, and the load balancer's IP (for a custom domain's A record) */
+export const edge = outputs.details.edge;
+export const edgeIpAddress = outputs.details.edgeIpAddress;

@@ -2,10 +2,14 @@
  * The stack program: config → shared infra (image, API keys) → the target's component → outputs. The only code that
  * knows both the config shape and the component APIs. `stacks/index.ts` runs it and exports what it returns.
  */
-import type * as pulumi from "@pulumi/pulumi";
+
+import * as gcp from "@pulumi/gcp";
+import * as pulumi from "@pulumi/pulumi";
+import { CloudRunMcpService, gcpId } from "../components/cloudrun-mcp-service.js";
 import { FargateMcpService } from "../components/fargate-mcp-service.js";
 import { LambdaMcpService } from "../components/lambda-mcp-service.js";
 import { ApiKeys } from "../infra/api-keys.js";
+import { ArtifactRegistryImage } from "../infra/artifact-registry-image.js";
 import { API_KEY_ENV, API_KEY_HEADER, clineConfig, kiroConfig } from "../infra/client-configs.js";
 import type { McpServiceOutputs, McpTarget } from "../infra/contract.js";
 import { EcrImage } from "../infra/image.js";
@@ -84,7 +88,39 @@ function deploy(config: StackConfig): { service: McpServiceOutputs; details: Rec
         },
       };
     }
-    case "cloudrun":
+    case "cloudrun": {
+      const c = config.cloudrun;
+      // An explicit provider: the GCP project and region come only from this stack's config.
+      const google = new gcp.Provider("gcp", { project: c.project, region: c.region });
+      const image = new ArtifactRegistryImage(
+        "server",
+        { location: c.region, project: c.project, repositoryId: gcpId(`mcp-anywhere-${config.stack}`, 63) },
+        { providers: [google] },
+      );
+      const service = new CloudRunMcpService(
+        config.stack,
+        {
+          ...common,
+          image: image.imageRef,
+          region: c.region,
+          stack: config.stack,
+          cpu: c.cpu,
+          maxInstances: c.maxInstances,
+          concurrency: c.concurrency,
+          edge: c.edge,
+          domain: c.domain,
+        },
+        { providers: [google] },
+      );
+      return {
+        service,
+        details: {
+          serviceName: service.serviceName,
+          edge: pulumi.output(service.edge),
+          edgeIpAddress: service.edgeIpAddress.apply((ip) => ip ?? ""),
+        },
+      };
+    }
     case "ec2":
       // Rejected by loadStackConfig (DEPLOYABLE_TARGETS) before anything is declared; kept for exhaustiveness.
       throw new StackConfigError([`mcp-anywhere:target="${target}" is not deployable by this version yet`]);

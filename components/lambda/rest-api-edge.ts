@@ -15,6 +15,7 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { DEPLOY_DEFAULTS } from "../../infra/defaults.js";
 import { assumeRolePolicy } from "../../infra/iam.js";
+import { readKeyParameter } from "../../infra/ssm-read.js";
 
 export interface RestApiEdgeArgs {
   fn: aws.lambda.Function;
@@ -243,7 +244,7 @@ export function restApiEdge(name: string, args: RestApiEdgeArgs, parent: pulumi.
   );
 
   args.apiKeyParameterNames.forEach((parameterName, i) => {
-    const parameter = aws.ssm.getParameterOutput({ name: parameterName, withDecryption: true }, opts);
+    const parameter = readKeyParameter(parameterName, opts);
     const value = pulumi.all([parameter.name, parameter.value]).apply(([n, v]) => edgeKeyValue(n, v));
     const key = new aws.apigateway.ApiKey(
       `${name}-key-${i}`,

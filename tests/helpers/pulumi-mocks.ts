@@ -7,6 +7,7 @@ import { createHash } from "node:crypto";
 import * as pulumi from "@pulumi/pulumi";
 
 export const ACCOUNT = "123456789012";
+export const GCP_PROJECT = "mcp-anywhere-test";
 
 export interface RecordedResource {
   type: string;
@@ -146,6 +147,28 @@ export class PulumiMocks implements pulumi.runtime.Mocks {
       case "aws:wafv2/webAcl:WebAcl":
         state = { ...state, arn: `arn:aws:wafv2:us-east-1:${ACCOUNT}:global/webacl/${id}` };
         break;
+      case "gcp:artifactregistry/repository:Repository":
+        state = { ...state, name: String(inputs.repositoryId) };
+        break;
+      case "gcp:serviceaccount/account:Account":
+        state = { ...state, email: `${String(inputs.accountId)}@${GCP_PROJECT}.iam.gserviceaccount.com` };
+        break;
+      case "gcp:secretmanager/secret:Secret":
+        id = `projects/${GCP_PROJECT}/secrets/${String(inputs.secretId)}`;
+        state = { ...state, name: id };
+        break;
+      case "gcp:cloudrunv2/service:Service":
+        state = { ...state, uri: `https://${String(inputs.name)}-${hex(id, 10)}-an.a.run.app` };
+        break;
+      case "gcp:compute/globalAddress:GlobalAddress":
+        state = { ...state, address: "34.117.42.7" };
+        break;
+      case "gcp:compute/securityPolicy:SecurityPolicy":
+        state = {
+          ...state,
+          selfLink: `https://www.googleapis.com/compute/v1/projects/${GCP_PROJECT}/global/securityPolicies/${id}`,
+        };
+        break;
       default:
         break;
     }
@@ -214,6 +237,14 @@ export class PulumiMocks implements pulumi.runtime.Mocks {
         if (inputs.name !== "Managed-AllViewerExceptHostHeader")
           throw new Error(`unknown origin request policy ${String(inputs.name)}`);
         return { id: "b689b0a8-53d0-40ab-baf2-68738e2966ac", name: inputs.name };
+      case "gcp:organizations/getClientConfig:getClientConfig":
+        return {
+          accessToken: "mock-gcp-access-token",
+          project: GCP_PROJECT,
+          region: "asia-northeast1",
+          zone: "",
+          id: GCP_PROJECT,
+        };
       default:
         throw new Error(`unmocked invoke ${token}(${JSON.stringify(inputs)})`);
     }

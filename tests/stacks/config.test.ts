@@ -38,8 +38,32 @@ describe("stack config", () => {
     ],
     [
       "a target not built yet",
+      { "mcp-anywhere:target": "ec2" },
+      'mcp-anywhere:target="ec2" is not deployable by this version yet; deployable: lambda, fargate, cloudrun',
+    ],
+    [
+      "cloudrun without gcp:project",
       { "mcp-anywhere:target": "cloudrun" },
-      'mcp-anywhere:target="cloudrun" is not deployable by this version yet; deployable: lambda, fargate',
+      "gcp:project=(not set) is required for target cloudrun; allowed: a GCP project id (pulumi config set gcp:project my-project)",
+    ],
+    [
+      "an unknown Cloud Run edge",
+      { "mcp-anywhere:target": "cloudrun", "gcp:project": "my-project-1", "mcp-anywhere:cloudrun.edge": "cdn" },
+      'mcp-anywhere:cloudrun.edge="cdn" is invalid; allowed: auto, none, loadbalancer',
+    ],
+    [
+      "a Cloud Run domain without the load-balancer edge",
+      {
+        "mcp-anywhere:target": "cloudrun",
+        "gcp:project": "my-project-1",
+        "mcp-anywhere:cloudrun.domain": "mcp.example.com",
+      },
+      'mcp-anywhere:cloudrun.domain="mcp.example.com" needs mcp-anywhere:cloudrun.edge=loadbalancer (got none)',
+    ],
+    [
+      "a Cloud Run CPU count that does not exist",
+      { "mcp-anywhere:target": "cloudrun", "gcp:project": "my-project-1", "mcp-anywhere:cloudrun.cpu": "3" },
+      'mcp-anywhere:cloudrun.cpu="3" is invalid; allowed: 1, 2, 4, 6, 8',
     ],
     [
       "fargate minTasks above maxTasks",
