@@ -6,7 +6,7 @@ import { readFileSync } from "node:fs";
 import * as pulumi from "@pulumi/pulumi";
 import { parse } from "yaml";
 import { program, type StackOutputs } from "../../stacks/program.js";
-import { PulumiMocks } from "./pulumi-mocks.js";
+import { PulumiMocks, plainJson, resolve } from "./pulumi-mocks.js";
 
 /** A stack file's `config:` as Pulumi hands it to the program: strings, arrays as JSON. */
 export function stackFileConfig(stack: string): Record<string, string> {
@@ -61,4 +61,27 @@ export async function attempt(
     await pulumi.runtime.disconnect();
     return { mocks, error };
   }
+}
+
+/**
+ * Everything a run shows in plain text: each non-secret stack output (resolved, as JSON), each resource's inputs with
+ * secret parts masked, and each resource name. A secret value must appear in none of them.
+ */
+export async function plainTexts(run: StackRun): Promise<string[]> {
+  const { outputs, mocks } = run;
+  const all: unknown[] = [
+    outputs.target,
+    outputs.url,
+    outputs.healthUrl,
+    outputs.apiKeyParameterNames,
+    outputs.clientConfigs,
+    ...Object.values(outputs.details),
+  ];
+  const texts: string[] = [];
+  for (const o of all) {
+    const r = await resolve<unknown>(o as pulumi.Input<unknown>);
+    if (!r.secret) texts.push(JSON.stringify(r.value));
+  }
+  for (const r of mocks.resources) texts.push(plainJson(r.inputs), r.name);
+  return texts;
 }
