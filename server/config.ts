@@ -84,6 +84,7 @@ const schema = z.object({
   AWS_REGION: z.string().optional(),
   MCP_API_KEYS: list,
   MCP_API_KEYS_SSM_PARAMETERS: list,
+  MCP_API_KEYS_FILE: z.string().min(1).optional(),
   MCP_API_KEYS_TTL_SECONDS: int(SERVER_DEFAULTS.apiKeysTtlSeconds, 0, 86_400, "seconds"),
   MCP_RATE_LIMIT_RPS: int(SERVER_DEFAULTS.rateLimitRps, 1, 100_000, "requests/s per API key"),
   MCP_RATE_LIMIT_BURST: int(SERVER_DEFAULTS.rateLimitBurst, 1, 1_000_000, "requests per API key"),
@@ -111,6 +112,8 @@ export interface ServerConfig {
   /** The variables `apiKeys` came from (names only, for logs). */
   apiKeyVariables: string[];
   ssmParameterNames: string[];
+  /** A key file re-read when it changes; undefined when not set. */
+  apiKeysFile: string | undefined;
   apiKeysTtlSeconds: number;
   rateLimit: { requestsPerSecond: number; burst: number; ipRequestsPerMinute: number };
   trustProxy: number | false;
@@ -149,6 +152,10 @@ export const ENV_DOCS: Record<keyof z.input<typeof schema>, { default: string; m
   MCP_API_KEYS_SSM_PARAMETERS: {
     default: "(none)",
     meaning: "Comma-separated SSM parameter names; each SecureString holds one key or a comma-separated list.",
+  },
+  MCP_API_KEYS_FILE: {
+    default: "(none)",
+    meaning: "Path of a key file (one key per line, # comments), re-read within a second when it changes.",
   },
   MCP_API_KEYS_TTL_SECONDS: {
     default: String(SERVER_DEFAULTS.apiKeysTtlSeconds),
@@ -234,10 +241,10 @@ export function loadServerConfig(env: NodeJS.ProcessEnv): ServerConfig {
   const numbered = numberedKeyVariables(env);
   const apiKeys = [...e.MCP_API_KEYS, ...numbered.flatMap((v) => v.keys)];
   const apiKeyVariables = [...(e.MCP_API_KEYS.length > 0 ? ["MCP_API_KEYS"] : []), ...numbered.map((v) => v.name)];
-  if (!e.MCP_DEV && apiKeys.length === 0 && e.MCP_API_KEYS_SSM_PARAMETERS.length === 0) {
+  if (!e.MCP_DEV && apiKeys.length === 0 && e.MCP_API_KEYS_SSM_PARAMETERS.length === 0 && !e.MCP_API_KEYS_FILE) {
     throw new ConfigError(
-      "No API key source: set MCP_API_KEYS (comma-separated keys) or MCP_API_KEYS_SSM_PARAMETERS " +
-        "(comma-separated SSM parameter names). For local development only, set MCP_DEV=1 to generate a key.",
+      "No API key source: set MCP_API_KEYS (comma-separated keys), MCP_API_KEYS_SSM_PARAMETERS " +
+        "(comma-separated SSM parameter names) or MCP_API_KEYS_FILE (a key file). For local development only, set MCP_DEV=1 to generate a key.",
     );
   }
   return {
@@ -251,6 +258,7 @@ export function loadServerConfig(env: NodeJS.ProcessEnv): ServerConfig {
     apiKeys,
     apiKeyVariables,
     ssmParameterNames: e.MCP_API_KEYS_SSM_PARAMETERS,
+    apiKeysFile: e.MCP_API_KEYS_FILE,
     apiKeysTtlSeconds: e.MCP_API_KEYS_TTL_SECONDS,
     rateLimit: {
       requestsPerSecond: e.MCP_RATE_LIMIT_RPS,

@@ -12,7 +12,7 @@ import { loadServerConfig, type ServerConfig } from "./config.js";
 import { SERVER_DEFAULTS } from "./defaults.js";
 import { devBanner, generateDevKey } from "./dev-banner.js";
 import { ApiKeyStore } from "./keys/key-store.js";
-import { type KeySource, staticKeySource } from "./keys/sources.js";
+import { fileKeySource, type KeySource, staticKeySource } from "./keys/sources.js";
 import { createLogger } from "./logger.js";
 import { runtimeInfo } from "./mcp/runtime.js";
 
@@ -45,6 +45,7 @@ async function keySources(
 ): Promise<{ sources: KeySource[]; generated?: string }> {
   const sources: KeySource[] = [];
   if (config.apiKeys.length > 0) sources.push(staticKeySource(config.apiKeyVariables.join(","), config.apiKeys));
+  if (config.apiKeysFile !== undefined) sources.push(fileKeySource(config.apiKeysFile));
   if (config.ssmParameterNames.length > 0) {
     const ssm = await import("./keys/ssm-source.js");
     sources.push(ssm.ssmKeySource(config.ssmParameterNames, ssmClient ?? new ssm.SSMClient({})));

@@ -6,6 +6,9 @@ import type { Logger } from "pino";
 import { digestKey, findDigest, keyIdOf } from "./digest.js";
 import type { KeySource } from "./sources.js";
 
+/** How often sources are asked whether they changed, ms. */
+export const CHANGE_CHECK_MS = 1000;
+
 export type KeyCheck =
   | { status: "valid"; keyId: string }
   | { status: "invalid" }
@@ -32,6 +35,7 @@ export class ApiKeyStore {
   private expiresAt = 0;
   private retryAt = 0;
   private inflight: Promise<void> | undefined;
+  private lastChangeCheck = 0;
   private readonly dynamic: boolean;
   private readonly now: () => number;
 
@@ -71,9 +75,17 @@ export class ApiKeyStore {
     return this.inflight;
   }
 
+  /** Asks sources that can tell (e.g. a key file) whether they changed, at most once a second. */
+  private sourcesChanged(t: number): boolean {
+    if (t - this.lastChangeCheck < CHANGE_CHECK_MS) return false;
+    this.lastChangeCheck = t;
+    return this.opts.sources.some((s) => s.changed?.() ?? false);
+  }
+
   private async current(): Promise<Buffer[] | undefined> {
     const t = this.now();
-    const fresh = this.digests !== undefined && (t < this.expiresAt || !this.dynamic);
+    const changed = this.digests !== undefined && this.sourcesChanged(t);
+    const fresh = this.digests !== undefined && !changed && (t < this.expiresAt || !this.dynamic);
     if (!fresh && t >= this.retryAt) await this.refresh();
     return this.digests;
   }

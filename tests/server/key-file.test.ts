@@ -1,0 +1,72 @@
+/** MCP_API_KEYS_FILE: keys from a file, re-read within a second when it changes (atomic rename included). */
+import { mkdtempSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { expect } from "chai";
+import { parseKeyFile } from "../../server/keys/sources.js";
+import { newKey } from "../helpers/secrets.js";
+import { INITIALIZE, mcpHeaders, startTestServer, type TestServer } from "../helpers/server.js";
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+describe("MCP_API_KEYS_FILE", () => {
+  let dir: string;
+  before(() => {
+    dir = mkdtempSync(join(tmpdir(), "mcp-keyfile-"));
+  });
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  it("parses one key per line, commas too, skipping comments and blanks", () => {
+    expect(parseKeyFile("# keys\nk1\n\n k2 , k3 # trailing\n#k4\n")).to.deep.equal(["k1", "k2", "k3"]);
+  });
+
+  it("serves the file's keys, and picks up an atomically replaced file within a second, without a restart", async () => {
+    const file = join(dir, "keys");
+    const [oldKey, newer] = [newKey(), newKey()];
+    writeFileSync(file, `${oldKey}\n`);
+    const srv: TestServer = await startTestServer({ MCP_API_KEYS_FILE: file });
+    const status = async (key: string) => {
+      const res = await fetch(srv.url, { method: "POST", headers: mcpHeaders(key), body: JSON.stringify(INITIALIZE) });
+      await res.arrayBuffer();
+      return res.status;
+    };
+    try {
+      expect(await status(oldKey)).to.equal(200);
+      expect(await status(newer)).to.equal(401);
+      writeFileSync(join(dir, "keys.tmp"), `# rotated\n${newer}\n`);
+      renameSync(join(dir, "keys.tmp"), file);
+      await sleep(1100);
+      expect(await status(newer)).to.equal(200);
+      expect(await status(oldKey)).to.equal(401);
+    } finally {
+      await srv.close();
+    }
+  });
+
+  it("keeps the last keys when the file disappears, and fails closed when it never held a key", async () => {
+    const file = join(dir, "keys2");
+    const key = newKey();
+    writeFileSync(file, key);
+    const srv = await startTestServer({ MCP_API_KEYS_FILE: file });
+    try {
+      rmSync(file);
+      await sleep(1100);
+      const res = await fetch(srv.url, { method: "POST", headers: mcpHeaders(key), body: JSON.stringify(INITIALIZE) });
+      expect(res.status, "last good keys keep serving").to.equal(200);
+    } finally {
+      await srv.close();
+    }
+    writeFileSync(join(dir, "empty"), "# nothing here\n");
+    const empty = await startTestServer({ MCP_API_KEYS_FILE: join(dir, "empty") });
+    try {
+      const res = await fetch(empty.url, {
+        method: "POST",
+        headers: mcpHeaders(newKey()),
+        body: JSON.stringify(INITIALIZE),
+      });
+      expect(res.status).to.equal(503);
+    } finally {
+      await empty.close();
+    }
+  });
+});
