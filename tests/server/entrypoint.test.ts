@@ -64,7 +64,9 @@ describe("entry point", function () {
     delete env.MCP_DEV;
     const p = spawnProcess(process.execPath, ENTRY, env);
     expect(await p.exited).to.equal(1);
-    expect(p.output()).to.match(/No API key source: set MCP_API_KEYS .* or MCP_API_KEYS_SSM_PARAMETERS/);
+    expect(p.output()).to.match(
+      /No API key source: set MCP_API_KEYS .*MCP_API_KEYS_SSM_PARAMETERS .* or MCP_API_KEYS_FILE/,
+    );
     expect(p.output()).not.to.match(/\n\s+at /, "no stack trace");
   });
 

@@ -49,6 +49,14 @@ describe("MCP_API_KEYS_FILE", () => {
     writeFileSync(file, key);
     const srv = await startTestServer({ MCP_API_KEYS_FILE: file });
     try {
+      // Make sure the first load happened before the file goes away.
+      const first = await fetch(srv.url, {
+        method: "POST",
+        headers: mcpHeaders(key),
+        body: JSON.stringify(INITIALIZE),
+      });
+      expect(first.status).to.equal(200);
+      await first.arrayBuffer();
       rmSync(file);
       await sleep(1100);
       const res = await fetch(srv.url, { method: "POST", headers: mcpHeaders(key), body: JSON.stringify(INITIALIZE) });
