@@ -36,6 +36,16 @@ export const DEPLOY_DEFAULTS = {
     /** Most tasks autoscaling may run. */
     maxTasks: 3,
   },
+  ec2: {
+    /** A Graviton (arm64) type: the AMI is Amazon Linux 2023 arm64. */
+    instanceType: "t4g.small",
+    /** Encrypted gp3 root volume, GiB. */
+    rootVolumeGiB: 16,
+    /** Who may reach ports 443 and 80 (auth and rate limits protect them, as with API Gateway). */
+    allowedCidrs: ["0.0.0.0/0"],
+    /** Public SSM parameter holding the latest Amazon Linux 2023 arm64 AMI id. */
+    amiParameter: "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-arm64",
+  },
   cloudrun: {
     /** GCP region when `gcp:region` is not set. */
     region: "asia-northeast1",

@@ -8,9 +8,6 @@ import { FARGATE_SIZES } from "../components/fargate-mcp-service.js";
 import { MCP_TARGETS, type McpTarget } from "../infra/contract.js";
 import { DEPLOY_DEFAULTS, LOG_RETENTION_DAYS } from "../infra/defaults.js";
 
-/** Targets this version can deploy. The others are valid config values whose components are not built yet. */
-export const DEPLOYABLE_TARGETS: readonly McpTarget[] = ["lambda", "fargate", "cloudrun"];
-
 export const NAMESPACE = "mcp-anywhere";
 
 /** Thrown before any resource is declared. `message` lists every bad key. */
@@ -54,6 +51,13 @@ export interface StackConfig {
     maxInstances: number;
     cpu: number;
     concurrency: number;
+  };
+  ec2: {
+    instanceType: string;
+    allowedCidrs: string[];
+    sshCidr: string | undefined;
+    domain: string | undefined;
+    acmeEmail: string | undefined;
   };
   fargate: {
     /** vCPU per task. */
@@ -153,6 +157,26 @@ export const CONFIG_KEYS = {
   "cloudrun.concurrency": {
     default: String(DEPLOY_DEFAULTS.cloudrun.concurrency),
     description: "Cloud Run: requests one instance serves at once.",
+  },
+  "ec2.instanceType": {
+    default: DEPLOY_DEFAULTS.ec2.instanceType,
+    description: "EC2: a Graviton (arm64) instance type.",
+  },
+  "ec2.allowedCidrs": {
+    default: JSON.stringify(DEPLOY_DEFAULTS.ec2.allowedCidrs),
+    description: "EC2: CIDRs that may reach ports 443 and 80 (auth and rate limits protect them).",
+  },
+  "ec2.sshCidr": {
+    default: "",
+    description: "EC2: one CIDR allowed on port 22 (never 0.0.0.0/0); empty: no SSH, use SSM.",
+  },
+  "ec2.domain": {
+    default: "",
+    description: "EC2: the certificate's host name (A record to the EIP); empty: <eip>.sslip.io.",
+  },
+  "ec2.acmeEmail": {
+    default: "",
+    description: "EC2: e-mail for the Let's Encrypt account; empty registers without one.",
   },
 } as const;
 
@@ -280,6 +304,34 @@ function cloudRunConfig(raw: RawConfig, target: McpTarget, stack: string, proble
   return { project: project ?? "", region, edge, domain, maxInstances, cpu, concurrency };
 }
 
+const IPV4_CIDR = /^(\d{1,3})(\.\d{1,3}){3}\/(\d|[12]\d|3[0-2])$/;
+
+function ec2Config(raw: RawConfig, problems: Problems): StackConfig["ec2"] {
+  const k = (key: string) => `${NAMESPACE}:ec2.${key}`;
+  const instanceType = optionalString(raw, "ec2.instanceType") ?? DEPLOY_DEFAULTS.ec2.instanceType;
+  if (!/^[a-z]+\d+g[a-z]*\.[a-z0-9]+$/.test(instanceType)) {
+    problems.push(
+      `${show(k("instanceType"), instanceType)} is invalid; allowed: a Graviton (arm64) type such as t4g.small or m7g.medium`,
+    );
+  }
+  const allowedCidrs = stringArray(raw, "ec2.allowedCidrs", problems, IPV4_CIDR, 'IPv4 CIDRs, e.g. ["0.0.0.0/0"]');
+  const sshCidr = optionalString(raw, "ec2.sshCidr");
+  if (sshCidr !== undefined && (!IPV4_CIDR.test(sshCidr) || sshCidr.endsWith("/0"))) {
+    problems.push(
+      `${show(k("sshCidr"), sshCidr)} is invalid; allowed: one IPv4 CIDR narrower than /0, e.g. 203.0.113.7/32 (never 0.0.0.0/0: use SSM Session Manager)`,
+    );
+  }
+  const domain = optionalString(raw, "ec2.domain");
+  if (domain !== undefined && !/^([a-z0-9]([a-z0-9-]*[a-z0-9])?\.)+[a-z]{2,}$/.test(domain)) {
+    problems.push(`${show(k("domain"), domain)} is invalid; allowed: a DNS name such as mcp.example.com`);
+  }
+  const acmeEmail = optionalString(raw, "ec2.acmeEmail");
+  if (acmeEmail !== undefined && !/^[^@\s]+@[^@\s]+\.[a-z]{2,}$/i.test(acmeEmail)) {
+    problems.push(`${show(k("acmeEmail"), acmeEmail)} is invalid; allowed: an e-mail address or empty`);
+  }
+  return { instanceType, allowedCidrs, sshCidr, domain, acmeEmail };
+}
+
 function fargateConfig(
   raw: RawConfig,
   target: McpTarget,
@@ -359,10 +411,6 @@ export function parseStackConfig(raw: RawConfig, project: string, stack: string)
   let target: McpTarget = "lambda";
   if (!MCP_TARGETS.includes(targetValue as McpTarget)) {
     problems.push(`${show(targetKey, targetValue)} is invalid; allowed: ${MCP_TARGETS.join(", ")}`);
-  } else if (!DEPLOYABLE_TARGETS.includes(targetValue as McpTarget)) {
-    problems.push(
-      `${show(targetKey, targetValue)} is not deployable by this version yet; deployable: ${DEPLOYABLE_TARGETS.join(", ")}`,
-    );
   } else {
     target = targetValue as McpTarget;
   }
@@ -427,6 +475,7 @@ export function parseStackConfig(raw: RawConfig, project: string, stack: string)
     },
     fargate: fargateConfig(raw, target, memoryMiB, problems),
     cloudrun: cloudRunConfig(raw, target, stack, problems),
+    ec2: ec2Config(raw, problems),
   };
   if (target !== "lambda" && monthlyQuota > 0) {
     problems.push(

@@ -22,3 +22,7 @@ export const distributionDomainName = outputs.details.distributionDomainName;
 /** cloudrun: `none` or `loadbalancer`, and the load balancer's IP (for a custom domain's A record) */
 export const edge = outputs.details.edge;
 export const edgeIpAddress = outputs.details.edgeIpAddress;
+/** ec2 */
+export const instanceId = outputs.details.instanceId;
+export const publicIp = outputs.details.publicIp;
+export const tlsStatus = outputs.details.tlsStatus;

@@ -6,6 +6,7 @@
 import * as gcp from "@pulumi/gcp";
 import * as pulumi from "@pulumi/pulumi";
 import { CloudRunMcpService, gcpId } from "../components/cloudrun-mcp-service.js";
+import { Ec2DockerMcpService } from "../components/ec2-docker-mcp-service.js";
 import { FargateMcpService } from "../components/fargate-mcp-service.js";
 import { LambdaMcpService } from "../components/lambda-mcp-service.js";
 import { ApiKeys } from "../infra/api-keys.js";
@@ -121,9 +122,29 @@ function deploy(config: StackConfig): { service: McpServiceOutputs; details: Rec
         },
       };
     }
-    case "ec2":
-      // Rejected by loadStackConfig (DEPLOYABLE_TARGETS) before anything is declared; kept for exhaustiveness.
-      throw new StackConfigError([`mcp-anywhere:target="${target}" is not deployable by this version yet`]);
+    case "ec2": {
+      const image = new EcrImage("server", { platform: "linux/arm64", tags });
+      const e = config.ec2;
+      const service = new Ec2DockerMcpService(config.stack, {
+        ...common,
+        image: image.imageRef,
+        stack: config.stack,
+        instanceType: e.instanceType,
+        allowedCidrs: e.allowedCidrs,
+        sshCidr: e.sshCidr,
+        domain: e.domain,
+        acmeEmail: e.acmeEmail,
+      });
+      return {
+        service,
+        details: {
+          instanceId: service.instanceId,
+          publicIp: service.publicIp,
+          tlsStatus: service.tlsStatus,
+          logGroupName: service.logGroupName,
+        },
+      };
+    }
     default: {
       const unreachable: never = target;
       throw new StackConfigError([`mcp-anywhere:target=${JSON.stringify(unreachable)} is unknown`]);

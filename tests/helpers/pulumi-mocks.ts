@@ -8,6 +8,7 @@ import * as pulumi from "@pulumi/pulumi";
 
 export const ACCOUNT = "123456789012";
 export const GCP_PROJECT = "mcp-anywhere-test";
+export const AMI_PARAMETER = "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-arm64";
 
 export interface RecordedResource {
   type: string;
@@ -51,8 +52,8 @@ function alnum(seed: string, length: number): string {
 export class PulumiMocks implements pulumi.runtime.Mocks {
   readonly resources: RecordedResource[] = [];
   readonly calls: RecordedCall[] = [];
-  /** SSM parameter name → value, as the account holds them. */
-  readonly ssm = new Map<string, string>();
+  /** SSM parameter name → value, as the account holds them; AWS's public AMI parameter is always there. */
+  readonly ssm = new Map<string, string>([[AMI_PARAMETER, "ami-0a1b2c3d4e5f60718"]]);
 
   constructor(private readonly region: string) {}
 
@@ -146,6 +147,18 @@ export class PulumiMocks implements pulumi.runtime.Mocks {
         break;
       case "aws:wafv2/webAcl:WebAcl":
         state = { ...state, arn: `arn:aws:wafv2:us-east-1:${ACCOUNT}:global/webacl/${id}` };
+        break;
+      case "aws:ec2/eip:Eip":
+        state = { ...state, publicIp: "54.250.10.20", allocationId: `eipalloc-${hex(id, 17)}` };
+        break;
+      case "aws:ec2/instance:Instance":
+        id = `i-${hex(id, 17)}`;
+        break;
+      case "aws:iam/instanceProfile:InstanceProfile":
+        state = { ...state, name: id };
+        break;
+      case "aws:ssm/document:Document":
+        state = { ...state, name: id };
         break;
       case "gcp:artifactregistry/repository:Repository":
         state = { ...state, name: String(inputs.repositoryId) };

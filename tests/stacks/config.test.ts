@@ -37,9 +37,14 @@ describe("stack config", () => {
       "mcp-anywhere:target=(not set) is invalid; allowed: lambda, fargate, cloudrun, ec2",
     ],
     [
-      "a target not built yet",
-      { "mcp-anywhere:target": "ec2" },
-      'mcp-anywhere:target="ec2" is not deployable by this version yet; deployable: lambda, fargate, cloudrun',
+      "SSH open to the world",
+      { "mcp-anywhere:target": "ec2", "mcp-anywhere:ec2.sshCidr": "0.0.0.0/0" },
+      'mcp-anywhere:ec2.sshCidr="0.0.0.0/0" is invalid; allowed: one IPv4 CIDR narrower than /0, e.g. 203.0.113.7/32 (never 0.0.0.0/0: use SSM Session Manager)',
+    ],
+    [
+      "an x86 instance type on the arm64 AMI",
+      { "mcp-anywhere:target": "ec2", "mcp-anywhere:ec2.instanceType": "t3.small" },
+      'mcp-anywhere:ec2.instanceType="t3.small" is invalid; allowed: a Graviton (arm64) type such as t4g.small or m7g.medium',
     ],
     [
       "cloudrun without gcp:project",

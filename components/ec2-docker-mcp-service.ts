@@ -1,0 +1,242 @@
+/**
+ * `Ec2DockerMcpService` (`mcp-anywhere:aws:Ec2DockerMcpService`): the server image on one hardened Graviton instance
+ * with Docker Compose, behind an nginx edge on the same host (TLS, API-key check, limit_req; components/ec2/nginx.ts).
+ *
+ * Children: a Network (infra/network.ts; public subnets only), a security group (443 and 80 from `allowedCidrs`; 22 only
+ * from `sshCidr`, never from everywhere), an instance role (SSM Session Manager, read of exactly the key parameters,
+ * pull of this image's repository, writes to its log group), the instance (IMDSv2 with hop limit 1, encrypted gp3),
+ * an Elastic IP, a log group, and the rollout document and association (components/ec2/rollout.ts).
+ *
+ * TLS: Let's Encrypt over HTTP-01 for `domain`, or for `<eip-with-dashes>.sslip.io` (a public DNS service that resolves
+ * such names to the IP inside them); nginx serves a self-signed certificate until the first issuance.
+ */
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import { awsContext, ssmParameterArn } from "../infra/aws-context.js";
+import type { McpServiceArgs, McpServiceOutputs } from "../infra/contract.js";
+import { DEPLOY_DEFAULTS } from "../infra/defaults.js";
+import { assumeRolePolicy, policyDocument, readKeyParameterStatements, writeLogsStatement } from "../infra/iam.js";
+import { ecrRepositoryArn } from "../infra/image.js";
+import { logGroup } from "../infra/log-group.js";
+import { Network } from "../infra/network.js";
+import { serverEnvironment } from "../infra/server-env.js";
+import { ComponentArgsError, resolveServiceArgs } from "../infra/service-args.js";
+import { SERVER_DEFAULTS } from "../server/defaults.js";
+import { renderUserData } from "./ec2/cloud-init.js";
+import { hostFiles } from "./ec2/host-files.js";
+import { renderRolloutDocument, rolloutId } from "./ec2/rollout.js";
+
+export interface Ec2DockerMcpServiceArgs extends McpServiceArgs {
+  /** Graviton instance type. @default "t4g.small" */
+  instanceType?: string;
+  /** CIDRs that may reach 443 and 80. @default ["0.0.0.0/0"] */
+  allowedCidrs?: string[];
+  /** One CIDR allowed on port 22; never 0.0.0.0/0. @default no port 22 (use SSM Session Manager) */
+  sshCidr?: string;
+  /** The certificate's host name; its A record must point at the Elastic IP. @default `<eip-with-dashes>.sslip.io` */
+  domain?: string;
+  /** Let's Encrypt account e-mail. @default none (registered without e-mail) */
+  acmeEmail?: string;
+  /** Stack name, for log groups. */
+  stack: string;
+}
+
+const CIDR = /^(\d{1,3})(\.\d{1,3}){3}\/(\d|[12]\d|3[0-2])$/;
+
+/** The host name the certificate is issued for. */
+export function ec2Host(domain: string | undefined, ip: string): string {
+  return domain ?? `${ip.replaceAll(".", "-")}.sslip.io`;
+}
+
+export class Ec2DockerMcpService extends pulumi.ComponentResource implements McpServiceOutputs {
+  public readonly target = "ec2" as const;
+  public readonly url: pulumi.Output<string>;
+  public readonly healthUrl: pulumi.Output<string>;
+  public readonly apiKeyParameterNames: pulumi.Output<string[]>;
+  public readonly instanceId: pulumi.Output<string>;
+  public readonly publicIp: pulumi.Output<string>;
+  public readonly tlsStatus: pulumi.Output<string>;
+  public readonly logGroupName: pulumi.Output<string>;
+
+  /** @throws {ComponentArgsError} before any child is declared, naming each bad argument and its value. */
+  constructor(name: string, args: Ec2DockerMcpServiceArgs, opts: pulumi.ComponentResourceOptions = {}) {
+    super("mcp-anywhere:aws:Ec2DockerMcpService", name, {}, opts);
+    const component = `Ec2DockerMcpService ${name}`;
+    const a = resolveServiceArgs(component, args, { min: 128, max: 65_536 });
+    const d = DEPLOY_DEFAULTS.ec2;
+    const instanceType = args.instanceType ?? d.instanceType;
+    const allowedCidrs = args.allowedCidrs ?? [...d.allowedCidrs];
+    const problems: string[] = [];
+    if (!/^[a-z]+\d+g[a-z]*\.[a-z0-9]+$/.test(instanceType)) {
+      problems.push(`\`instanceType\` must be a Graviton (arm64) type such as t4g.small, got ${instanceType}`);
+    }
+    if (allowedCidrs.length === 0 || !allowedCidrs.every((c) => CIDR.test(c))) {
+      problems.push(`\`allowedCidrs\` must be one or more IPv4 CIDRs, got ${JSON.stringify(allowedCidrs)}`);
+    }
+    if (args.sshCidr !== undefined && (!CIDR.test(args.sshCidr) || args.sshCidr.endsWith("/0"))) {
+      problems.push(`\`sshCidr\` must be one IPv4 CIDR narrower than /0 (never 0.0.0.0/0), got ${args.sshCidr}`);
+    }
+    if (problems.length > 0) throw new ComponentArgsError(component, problems);
+    const parent = { parent: this };
+    const ctx = awsContext(parent);
+
+    const network = new Network(`${name}-network`, { tags: a.tags }, parent);
+    const sg = new aws.ec2.SecurityGroup(
+      `${name}-host`,
+      { vpcId: network.vpcId, description: "mcp-anywhere EC2 host", tags: a.tags },
+      parent,
+    );
+    const ingress = (id: string, port: number, cidr: string, description: string) =>
+      new aws.vpc.SecurityGroupIngressRule(
+        `${name}-${id}`,
+        { securityGroupId: sg.id, cidrIpv4: cidr, ipProtocol: "tcp", fromPort: port, toPort: port, description },
+        parent,
+      );
+    allowedCidrs.forEach((cidr, i) => {
+      ingress(`https-${i}`, 443, cidr, "HTTPS: MCP (API key and rate limits at nginx)");
+      ingress(`http-${i}`, 80, cidr, "HTTP: ACME challenges and the redirect to HTTPS");
+    });
+    if (args.sshCidr !== undefined) ingress("ssh", 22, args.sshCidr, "SSH from one admin network");
+    for (const [id, port] of [
+      ["egress-https", 443],
+      ["egress-http", 80],
+    ] as const) {
+      new aws.vpc.SecurityGroupEgressRule(
+        `${name}-${id}`,
+        {
+          securityGroupId: sg.id,
+          cidrIpv4: "0.0.0.0/0",
+          ipProtocol: "tcp",
+          fromPort: port,
+          toPort: port,
+          description: "packages, images, AWS APIs, ACME",
+        },
+        parent,
+      );
+    }
+
+    const logs = logGroup(`${name}-logs`, `/mcp-anywhere/${args.stack}/ec2`, a.logRetentionDays, a.tags, parent);
+    const parameterArns = a.apiKeyParameterNames.map((n) => ssmParameterArn(ctx, n));
+    const role = new aws.iam.Role(
+      `${name}-instance`,
+      { assumeRolePolicy: assumeRolePolicy("ec2.amazonaws.com"), tags: a.tags },
+      parent,
+    );
+    new aws.iam.RolePolicyAttachment(
+      `${name}-ssm-core`,
+      {
+        role: role.name,
+        policyArn: pulumi.interpolate`arn:${ctx.partition}:iam::aws:policy/AmazonSSMManagedInstanceCore`,
+      },
+      parent,
+    );
+    const repositoryArn = pulumi
+      .all([a.image, ctx.partition])
+      .apply(([ref, partition]) => ecrRepositoryArn(ref, partition));
+    new aws.iam.RolePolicy(
+      `${name}-instance`,
+      {
+        role: role.id,
+        policy: policyDocument(
+          pulumi
+            .all([repositoryArn, writeLogsStatement(logs.arn), readKeyParameterStatements(ctx, parameterArns)])
+            .apply(([repo, write, keys]) => [
+              { Sid: "EcrAuth", Effect: "Allow" as const, Action: ["ecr:GetAuthorizationToken"], Resource: "*" },
+              {
+                Sid: "PullServerImage",
+                Effect: "Allow" as const,
+                Action: ["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer", "ecr:BatchCheckLayerAvailability"],
+                Resource: repo,
+              },
+              write,
+              ...keys,
+            ]),
+        ),
+      },
+      parent,
+    );
+    const profile = new aws.iam.InstanceProfile(`${name}-instance`, { role: role.name, tags: a.tags }, parent);
+
+    const eip = new aws.ec2.Eip(`${name}-ip`, { domain: "vpc", tags: a.tags }, parent);
+    const host = eip.publicIp.apply((ip) => ec2Host(args.domain, ip));
+    const files = pulumi
+      .all([a.image, host, ctx.region, logs.name, pulumi.all(a.apiKeyParameterNames)])
+      .apply(([image, h, region, logGroupName, parameterNames]) =>
+        hostFiles({
+          image,
+          host: h,
+          acmeEmail: args.acmeEmail,
+          region,
+          registry: image.split("/")[0] ?? image,
+          logGroupName,
+          parameterNames,
+          // nginx is the one proxy in front of the app.
+          environment: serverEnvironment("ec2", a, 1),
+          mcpPath: a.mcpPath,
+          healthPath: a.healthPath,
+          rateLimit: {
+            requestsPerSecond: a.rateLimit.requestsPerSecond,
+            burst: a.rateLimit.burst,
+            ipRequestsPerMinute: a.rateLimit.perIpRequestsPerMinute,
+          },
+          maxBodyBytes: SERVER_DEFAULTS.maxBodyBytes,
+        }),
+      );
+
+    const ami = aws.ssm.getParameterOutput({ name: d.amiParameter }, parent).value;
+    const instance = new aws.ec2.Instance(
+      `${name}-host`,
+      {
+        ami,
+        instanceType,
+        subnetId: network.publicSubnetIds[0] as pulumi.Output<string>,
+        vpcSecurityGroupIds: [sg.id],
+        iamInstanceProfile: profile.name,
+        monitoring: false,
+        metadataOptions: { httpEndpoint: "enabled", httpTokens: "required", httpPutResponseHopLimit: 1 },
+        rootBlockDevice: { volumeType: "gp3", volumeSize: d.rootVolumeGiB, encrypted: true, deleteOnTermination: true },
+        userData: files.apply(renderUserData),
+        userDataReplaceOnChange: false,
+        tags: { ...a.tags, Name: `mcp-anywhere-${args.stack}` },
+      },
+      // User data is first boot only; later changes go through the rollout below. A newer AMI does not replace the host.
+      { parent: this, ignoreChanges: ["userData", "ami"] },
+    );
+    new aws.ec2.EipAssociation(`${name}-ip`, { instanceId: instance.id, allocationId: eip.allocationId }, parent);
+
+    const content = files.apply(renderRolloutDocument);
+    const document = new aws.ssm.Document(
+      `${name}-rollout`,
+      { documentType: "Command", documentFormat: "JSON", content, tags: a.tags },
+      parent,
+    );
+    new aws.ssm.Association(
+      `${name}-rollout`,
+      {
+        name: document.name,
+        associationName: pulumi.interpolate`mcp-anywhere-${args.stack}-${content.apply(rolloutId)}`,
+        targets: [{ key: "InstanceIds", values: [instance.id] }],
+        waitForSuccessTimeoutSeconds: 900,
+      },
+      { parent: this, replaceOnChanges: ["associationName"], deleteBeforeReplace: true },
+    );
+
+    this.url = pulumi.interpolate`https://${host}${a.mcpPath}`;
+    this.healthUrl = pulumi.interpolate`https://${host}${a.healthPath}`;
+    this.apiKeyParameterNames = pulumi.all(a.apiKeyParameterNames);
+    this.instanceId = instance.id;
+    this.publicIp = eip.publicIp;
+    this.tlsStatus = pulumi.interpolate`self-signed at first boot; Let's Encrypt issues a certificate for ${host} over HTTP-01 within minutes (see /etc/mcp-anywhere/tls/status on the host)`;
+    this.logGroupName = logs.name;
+    this.registerOutputs({
+      target: this.target,
+      url: this.url,
+      healthUrl: this.healthUrl,
+      apiKeyParameterNames: this.apiKeyParameterNames,
+      instanceId: this.instanceId,
+      publicIp: this.publicIp,
+      tlsStatus: this.tlsStatus,
+      logGroupName: this.logGroupName,
+    });
+  }
+}

@@ -1,0 +1,234 @@
+/**
+ * Everything the EC2 target writes on the host, as one list of files: the compose file, the nginx config and initial
+ * key map, the key timer, the certificate script, the deploy script and their systemd units. The cloud-init user data
+ * (first boot) and the SSM rollout document (every later change) both write exactly this list, so they cannot drift.
+ */
+import { stringify } from "yaml";
+import { CONTAINER_PORT } from "../fargate/alb.js";
+import { renderKeyRefreshScript } from "./key-refresh.js";
+import { EMPTY_KEY_MAP, renderNginxConfig } from "./nginx.js";
+
+/** Host paths. Containers see the directories read-only. */
+export const HOST = {
+  compose: "/etc/mcp-anywhere/compose.yaml",
+  nginxDir: "/etc/mcp-anywhere/nginx",
+  keysDir: "/etc/mcp-anywhere/keys",
+  tlsDir: "/etc/mcp-anywhere/tls",
+  acmeWebroot: "/var/www/acme",
+  bin: "/usr/local/bin",
+} as const;
+
+/** Images besides the server's, pinned to releases. */
+export const NGINX_IMAGE = "public.ecr.aws/nginx/nginx:1.27-alpine";
+export const CERTBOT_IMAGE = "docker.io/certbot/certbot:v3.0.1";
+/** Docker Compose v2 plugin for arm64, pinned (Amazon Linux 2023 packages docker but not the compose plugin). */
+export const COMPOSE_PLUGIN_URL =
+  "https://github.com/docker/compose/releases/download/v2.29.7/docker-compose-linux-aarch64";
+
+/** The image's `node` user, which reads the key file. */
+export const APP_GID = 1000;
+
+export interface HostFile {
+  path: string;
+  content: string;
+  /** Octal string, e.g. "0644". */
+  permissions: string;
+}
+
+export interface HostFilesOptions {
+  /** Digest-pinned server image. */
+  image: string;
+  /** Certificate host name. */
+  host: string;
+  acmeEmail: string | undefined;
+  region: string;
+  /** `<account>.dkr.ecr.<region>.amazonaws.com`, for docker login. */
+  registry: string;
+  logGroupName: string;
+  parameterNames: string[];
+  environment: Record<string, string>;
+  mcpPath: string;
+  healthPath: string;
+  rateLimit: { requestsPerSecond: number; burst: number; ipRequestsPerMinute: number };
+  maxBodyBytes: number;
+}
+
+const COMPOSE = `docker compose -f ${HOST.compose}`;
+const NGINX_CONF_IN_CONTAINER = "/etc/nginx/mcp/nginx.conf";
+
+function awslogs(region: string, group: string, tag: string) {
+  return { driver: "awslogs", options: { "awslogs-region": region, "awslogs-group": group, tag } };
+}
+
+/** The compose file: the `mcp` service (image by digest, keys from the key file) and the `nginx` edge. */
+export function renderCompose(o: HostFilesOptions): string {
+  return stringify({
+    name: "mcp-anywhere",
+    services: {
+      mcp: {
+        image: o.image,
+        restart: "unless-stopped",
+        read_only: true,
+        environment: { ...o.environment, MCP_API_KEYS_FILE: "/run/mcp-keys/keys" },
+        // The directory, not the file: the key timer replaces the file by rename.
+        volumes: [`${HOST.keysDir}:/run/mcp-keys:ro`],
+        expose: [String(CONTAINER_PORT)],
+        logging: awslogs(o.region, o.logGroupName, "mcp"),
+      },
+      nginx: {
+        image: NGINX_IMAGE,
+        restart: "unless-stopped",
+        read_only: true,
+        command: ["nginx", "-g", "daemon off;", "-c", NGINX_CONF_IN_CONTAINER],
+        ports: ["80:80", "443:443"],
+        volumes: [
+          `${HOST.nginxDir}:/etc/nginx/mcp:ro`,
+          `${HOST.tlsDir}:/etc/nginx/tls:ro`,
+          `${HOST.acmeWebroot}:/var/www/acme:ro`,
+        ],
+        tmpfs: ["/var/cache/nginx", "/var/run"],
+        depends_on: ["mcp"],
+        logging: awslogs(o.region, o.logGroupName, "nginx"),
+      },
+    },
+  });
+}
+
+const script = (lines: string[]) => `#!/bin/bash\nset -euo pipefail\n${lines.join("\n")}\n`;
+
+const unit = (description: string, body: string[]) => `[Unit]\nDescription=${description}\n\n${body.join("\n")}\n`;
+
+/** Every file, in the order they are written. */
+export function hostFiles(o: HostFilesOptions): HostFile[] {
+  const nginx = renderNginxConfig({
+    serverName: o.host,
+    httpsListen: "443",
+    httpListen: "80",
+    upstream: `mcp:${CONTAINER_PORT}`,
+    certificate: "/etc/nginx/tls/fullchain.pem",
+    certificateKey: "/etc/nginx/tls/privkey.pem",
+    keyMapPath: "/etc/nginx/mcp/keys.map",
+    acmeWebroot: "/var/www/acme",
+    mcpPath: o.mcpPath,
+    healthPath: o.healthPath,
+    rateLimit: o.rateLimit,
+    maxBodyBytes: o.maxBodyBytes,
+    readTimeoutSeconds: 300,
+    accessLog: "/dev/stdout",
+    errorLog: "/dev/stderr",
+    pidPath: "/var/run/nginx.pid",
+  });
+  const reload = `${HOST.bin}/mcp-anywhere-reload-nginx`;
+  const certbotArgs = [
+    "certonly --webroot -w /var/www/acme",
+    `-d ${o.host}`,
+    "--non-interactive --agree-tos --keep-until-expiring",
+    o.acmeEmail ? `--email ${o.acmeEmail}` : "--register-unsafely-without-email",
+  ].join(" ");
+  return [
+    { path: HOST.compose, permissions: "0644", content: renderCompose(o) },
+    { path: `${HOST.nginxDir}/nginx.conf`, permissions: "0644", content: nginx },
+    {
+      path: `${HOST.bin}/mcp-anywhere-keys`,
+      permissions: "0755",
+      content: renderKeyRefreshScript({
+        region: o.region,
+        parameterNames: o.parameterNames,
+        nginxMapPath: `${HOST.nginxDir}/keys.map`,
+        appKeysPath: `${HOST.keysDir}/keys`,
+        appGroupId: APP_GID,
+        reloadCommand: [reload],
+      }),
+    },
+    {
+      path: reload,
+      permissions: "0755",
+      content: script([
+        "# Reload nginx if it runs; before the first deploy there is nothing to reload.",
+        `if [ -n "$(${COMPOSE} ps -q nginx 2>/dev/null)" ]; then`,
+        `  ${COMPOSE} exec -T nginx nginx -s reload -c ${NGINX_CONF_IN_CONTAINER}`,
+        "fi",
+      ]),
+    },
+    {
+      path: `${HOST.bin}/mcp-anywhere-cert`,
+      permissions: "0755",
+      content: script([
+        "# Let's Encrypt over HTTP-01 (webroot served by nginx on port 80); issues once, then renews near expiry.",
+        `docker run --rm -v /etc/letsencrypt:/etc/letsencrypt -v ${HOST.acmeWebroot}:/var/www/acme ${CERTBOT_IMAGE} ${certbotArgs}`,
+        `install -m 0644 /etc/letsencrypt/live/${o.host}/fullchain.pem ${HOST.tlsDir}/fullchain.pem`,
+        `install -m 0600 /etc/letsencrypt/live/${o.host}/privkey.pem ${HOST.tlsDir}/privkey.pem`,
+        `echo "issued by Let's Encrypt for ${o.host}" > ${HOST.tlsDir}/status`,
+        reload,
+      ]),
+    },
+    {
+      path: `${HOST.bin}/mcp-anywhere-deploy`,
+      permissions: "0755",
+      content: script([
+        `install -d -m 0750 -o root -g ${APP_GID} ${HOST.keysDir}`,
+        `install -d -m 0755 ${HOST.tlsDir} ${HOST.acmeWebroot}`,
+        `if [ ! -f ${HOST.tlsDir}/fullchain.pem ]; then`,
+        "  # Self-signed until Let's Encrypt issues the real certificate.",
+        `  openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 30 -subj /CN=${o.host} -addext subjectAltName=DNS:${o.host} -keyout ${HOST.tlsDir}/privkey.pem -out ${HOST.tlsDir}/fullchain.pem`,
+        `  echo "self-signed until Let's Encrypt issues a certificate for ${o.host}" > ${HOST.tlsDir}/status`,
+        "fi",
+        "# An empty key map only when there is none: a failed refresh must never wipe working keys.",
+        `if [ ! -s ${HOST.nginxDir}/keys.map ]; then`,
+        `  install -m 0600 /dev/null ${HOST.nginxDir}/keys.map`,
+        `  cat > ${HOST.nginxDir}/keys.map <<'MAP'`,
+        EMPTY_KEY_MAP.trimEnd(),
+        "MAP",
+        "fi",
+        `${HOST.bin}/mcp-anywhere-keys || echo "mcp-anywhere-deploy: key refresh failed; the timer retries" >&2`,
+        `aws ecr get-login-password --region ${o.region} | docker login --username AWS --password-stdin ${o.registry}`,
+        `${COMPOSE} pull --quiet`,
+        `${COMPOSE} up -d --remove-orphans`,
+        reload,
+      ]),
+    },
+    {
+      path: "/etc/systemd/system/mcp-anywhere-keys.service",
+      permissions: "0644",
+      content: unit("mcp-anywhere: API keys from SSM to nginx and the app", [
+        "[Service]",
+        "Type=oneshot",
+        `ExecStart=${HOST.bin}/mcp-anywhere-keys`,
+      ]),
+    },
+    {
+      path: "/etc/systemd/system/mcp-anywhere-keys.timer",
+      permissions: "0644",
+      content: unit("mcp-anywhere: refresh API keys every 5 minutes", [
+        "[Timer]",
+        "OnBootSec=1min",
+        "OnUnitActiveSec=5min",
+        "",
+        "[Install]",
+        "WantedBy=timers.target",
+      ]),
+    },
+    {
+      path: "/etc/systemd/system/mcp-anywhere-cert.service",
+      permissions: "0644",
+      content: unit("mcp-anywhere: issue or renew the TLS certificate", [
+        "[Service]",
+        "Type=oneshot",
+        `ExecStart=${HOST.bin}/mcp-anywhere-cert`,
+      ]),
+    },
+    {
+      path: "/etc/systemd/system/mcp-anywhere-cert.timer",
+      permissions: "0644",
+      content: unit("mcp-anywhere: certificate issue and renewal", [
+        "[Timer]",
+        "OnBootSec=2min",
+        "OnUnitActiveSec=12h",
+        "RandomizedDelaySec=30min",
+        "",
+        "[Install]",
+        "WantedBy=timers.target",
+      ]),
+    },
+  ];
+}
