@@ -53,7 +53,8 @@ export interface HostFilesOptions {
   maxBodyBytes: number;
 }
 
-const COMPOSE = `docker compose -f ${HOST.compose}`;
+/** The project name is passed with -p rather than a top-level `name:`, which older compose releases reject. */
+const COMPOSE = `docker compose -p mcp-anywhere -f ${HOST.compose}`;
 const NGINX_CONF_IN_CONTAINER = "/etc/nginx/mcp/nginx.conf";
 
 function awslogs(region: string, group: string, tag: string) {
@@ -63,7 +64,6 @@ function awslogs(region: string, group: string, tag: string) {
 /** The compose file: the `mcp` service (image by digest, keys from the key file) and the `nginx` edge. */
 export function renderCompose(o: HostFilesOptions): string {
   return stringify({
-    name: "mcp-anywhere",
     services: {
       mcp: {
         image: o.image,
