@@ -15,7 +15,13 @@ import * as pulumi from "@pulumi/pulumi";
 import { awsContext, ssmParameterArn } from "../infra/aws-context.js";
 import type { McpServiceArgs, McpServiceOutputs } from "../infra/contract.js";
 import { DEPLOY_DEFAULTS } from "../infra/defaults.js";
-import { assumeRolePolicy, policyDocument, readKeyParameterStatements, writeLogsStatement } from "../infra/iam.js";
+import {
+  assumeRolePolicy,
+  imagePullStatements,
+  policyDocument,
+  readKeyParameterStatements,
+  writeLogsStatement,
+} from "../infra/iam.js";
 import { ecrRepositoryArn } from "../infra/image.js";
 import { logGroup } from "../infra/log-group.js";
 import { Network } from "../infra/network.js";
@@ -140,17 +146,7 @@ export class Ec2DockerMcpService extends pulumi.ComponentResource implements Mcp
         policy: policyDocument(
           pulumi
             .all([repositoryArn, writeLogsStatement(logs.arn), readKeyParameterStatements(ctx, parameterArns)])
-            .apply(([repo, write, keys]) => [
-              { Sid: "EcrAuth", Effect: "Allow" as const, Action: ["ecr:GetAuthorizationToken"], Resource: "*" },
-              {
-                Sid: "PullServerImage",
-                Effect: "Allow" as const,
-                Action: ["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer", "ecr:BatchCheckLayerAvailability"],
-                Resource: repo,
-              },
-              write,
-              ...keys,
-            ]),
+            .apply(([repo, write, keys]) => [...imagePullStatements(repo), write, ...keys]),
         ),
       },
       parent,

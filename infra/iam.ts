@@ -63,3 +63,19 @@ export function assumeRolePolicy(service: string): string {
 export function policyDocument(statements: pulumi.Input<pulumi.Input<PolicyStatement>[]>): pulumi.Output<string> {
   return pulumi.output(statements).apply((s) => JSON.stringify({ Version: "2012-10-17", Statement: s }));
 }
+
+/**
+ * Pulling one ECR repository's images: `ecr:GetAuthorizationToken` (which has no resource-level form, so "*") and the
+ * layer reads on exactly that repository.
+ */
+export function imagePullStatements(repositoryArn: string): PolicyStatement[] {
+  return [
+    { Sid: "EcrAuth", Effect: "Allow", Action: ["ecr:GetAuthorizationToken"], Resource: "*" },
+    {
+      Sid: "PullServerImage",
+      Effect: "Allow",
+      Action: ["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer", "ecr:BatchCheckLayerAvailability"],
+      Resource: repositoryArn,
+    },
+  ];
+}

@@ -7,7 +7,13 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import type { AwsContext } from "../../infra/aws-context.js";
-import { assumeRolePolicy, policyDocument, readKeyParameterStatements, writeLogsStatement } from "../../infra/iam.js";
+import {
+  assumeRolePolicy,
+  imagePullStatements,
+  policyDocument,
+  readKeyParameterStatements,
+  writeLogsStatement,
+} from "../../infra/iam.js";
 import { ecrRepositoryArn } from "../../infra/image.js";
 import { SERVER_DEFAULTS } from "../../server/defaults.js";
 import { CONTAINER_PORT } from "./alb.js";
@@ -81,18 +87,7 @@ export function ecsService(name: string, args: EcsArgs, parent: pulumi.Resource)
             writeLogsStatement(args.logGroup.arn),
             readKeyParameterStatements(ctx, args.parameterArns),
           ])
-          .apply(([repo, logs, keys]) => [
-            // GetAuthorizationToken has no resource-level permissions (it must be "*").
-            { Sid: "EcrAuth", Effect: "Allow" as const, Action: ["ecr:GetAuthorizationToken"], Resource: "*" },
-            {
-              Sid: "PullServerImage",
-              Effect: "Allow" as const,
-              Action: ["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer", "ecr:BatchCheckLayerAvailability"],
-              Resource: repo,
-            },
-            logs,
-            ...keys,
-          ]),
+          .apply(([repo, logs, keys]) => [...imagePullStatements(repo), logs, ...keys]),
       ),
     },
     opts,
