@@ -9,6 +9,33 @@ export const LOG_RETENTION_DAYS = [
   1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
 ] as const;
 
+/**
+ * Cost-model assumptions, documented in the README ("Which target is cheapest?"). Not prices: those are in
+ * infra/cost/prices.ts.
+ */
+export const COST_ASSUMPTIONS = {
+  /** Share of Lambda requests that start a new sandbox. */
+  lambdaColdStartRate: 0.01,
+  /** Lambda INIT duration per cold start, ms (billed for container images). */
+  lambdaInitMs: 500,
+  /** Requests one vCPU serves at once (Fargate tasks and EC2 instances), for capacity steps. */
+  concurrencyPerVcpu: 100,
+  /** Compressed image size stored in a registry, GB. */
+  imageSizeGb: 0.1,
+  /** Average request size, KB (for load-balancer processed bytes). */
+  requestKb: 2,
+} as const;
+
+/** Usage profile defaults for cost estimates (CLI, stack outputs, MCP tool). */
+export const USAGE_DEFAULTS = {
+  requestsPerMonth: 1_000_000,
+  avgDurationMs: 200,
+  avgResponseKb: 4,
+  peakToAverage: 3,
+  logBytesPerRequest: 1024,
+  freeTier: false,
+} as const;
+
 export const DEPLOY_DEFAULTS = {
   /** MiB. */
   memoryMiB: 512,
