@@ -6,7 +6,8 @@ import * as pulumi from "@pulumi/pulumi";
 import { CLOUD_RUN_CPUS, CLOUD_RUN_EDGES, type CloudRunEdge } from "../components/cloudrun-mcp-service.js";
 import { FARGATE_SIZES } from "../components/fargate-mcp-service.js";
 import { MCP_TARGETS, type McpTarget } from "../infra/contract.js";
-import { DEPLOY_DEFAULTS, LOG_RETENTION_DAYS } from "../infra/defaults.js";
+import type { UsageProfile } from "../infra/cost/model.js";
+import { DEPLOY_DEFAULTS, LOG_RETENTION_DAYS, USAGE_DEFAULTS } from "../infra/defaults.js";
 
 export const NAMESPACE = "mcp-anywhere";
 
@@ -52,6 +53,8 @@ export interface StackConfig {
     cpu: number;
     concurrency: number;
   };
+  /** The usage profile for cost estimates. */
+  usage: UsageProfile;
   ec2: {
     instanceType: string;
     allowedCidrs: string[];
@@ -177,6 +180,30 @@ export const CONFIG_KEYS = {
   "ec2.acmeEmail": {
     default: "",
     description: "EC2: e-mail for the Let's Encrypt account; empty registers without one.",
+  },
+  "usage.requestsPerMonth": {
+    default: String(USAGE_DEFAULTS.requestsPerMonth),
+    description: "Cost estimate: requests per month (the estimatedMonthlyCostUsd output).",
+  },
+  "usage.avgDurationMs": {
+    default: String(USAGE_DEFAULTS.avgDurationMs),
+    description: "Cost estimate: average request duration, ms.",
+  },
+  "usage.avgResponseKb": {
+    default: String(USAGE_DEFAULTS.avgResponseKb),
+    description: "Cost estimate: average response size, KB.",
+  },
+  "usage.peakToAverage": {
+    default: String(USAGE_DEFAULTS.peakToAverage),
+    description: "Cost estimate: peak ÷ average request rate.",
+  },
+  "usage.logBytesPerRequest": {
+    default: String(USAGE_DEFAULTS.logBytesPerRequest),
+    description: "Cost estimate: log bytes written per request.",
+  },
+  "usage.freeTier": {
+    default: String(USAGE_DEFAULTS.freeTier),
+    description: "Cost estimate: apply published free tiers.",
   },
 } as const;
 
@@ -476,6 +503,29 @@ export function parseStackConfig(raw: RawConfig, project: string, stack: string)
     fargate: fargateConfig(raw, target, memoryMiB, problems),
     cloudrun: cloudRunConfig(raw, target, stack, problems),
     ec2: ec2Config(raw, problems),
+    usage: {
+      requestsPerMonth: number(raw, "usage.requestsPerMonth", problems, {
+        min: 0,
+        max: 1e12,
+        integer: true,
+        unit: "requests/month",
+      }),
+      avgDurationMs: number(raw, "usage.avgDurationMs", problems, { min: 1, max: 900_000, integer: false, unit: "ms" }),
+      avgResponseKb: number(raw, "usage.avgResponseKb", problems, { min: 0, max: 6_000, integer: false, unit: "KB" }),
+      peakToAverage: number(raw, "usage.peakToAverage", problems, {
+        min: 1,
+        max: 1_000,
+        integer: false,
+        unit: "ratio",
+      }),
+      logBytesPerRequest: number(raw, "usage.logBytesPerRequest", problems, {
+        min: 0,
+        max: 1e6,
+        integer: true,
+        unit: "bytes",
+      }),
+      freeTier: boolean(raw, "usage.freeTier", problems),
+    },
   };
   if (target !== "lambda" && monthlyQuota > 0) {
     problems.push(

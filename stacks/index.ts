@@ -11,6 +11,9 @@ export const url = outputs.url;
 export const healthUrl = outputs.healthUrl;
 export const apiKeyParameterNames = outputs.apiKeyParameterNames;
 export const clientConfigs = outputs.clientConfigs;
+export const estimatedMonthlyCostUsd = outputs.estimatedMonthlyCostUsd;
+export const costBreakdown = outputs.costBreakdown;
+export const costNotes = outputs.costNotes;
 export const logGroupName = outputs.details.logGroupName;
 /** lambda */
 export const functionName = outputs.details.functionName;

@@ -13,8 +13,10 @@ import { ApiKeys } from "../infra/api-keys.js";
 import { ArtifactRegistryImage } from "../infra/artifact-registry-image.js";
 import { API_KEY_ENV, API_KEY_HEADER, clineConfig, kiroConfig } from "../infra/client-configs.js";
 import type { McpServiceOutputs, McpTarget } from "../infra/contract.js";
+import type { CostLine, TargetCost } from "../infra/cost/model.js";
 import { EcrImage } from "../infra/image.js";
 import { loadStackConfig, type StackConfig, StackConfigError } from "./config.js";
+import { estimateStack } from "./cost.js";
 
 /** Stack outputs. Key values never appear here: only parameter names. */
 export interface StackOutputs {
@@ -30,6 +32,12 @@ export interface StackOutputs {
     kiro: unknown;
     cline: unknown;
   }>;
+  /** USD/month for `usage.*`, from infra/cost/model.ts with this stack's sizing; null when the region has no prices. */
+  estimatedMonthlyCostUsd: number | null;
+  /** The estimate's line items, each with quantity, unit price and source. */
+  costBreakdown: CostLine[];
+  /** Assumptions behind the estimate, or why there is none. */
+  costNotes: string[];
   /** Target-specific extras (e.g. functionName, logGroupName for Lambda). */
   details: Record<string, pulumi.Output<string>>;
 }
@@ -156,6 +164,15 @@ function deploy(config: StackConfig): { service: McpServiceOutputs; details: Rec
 export function program(): StackOutputs {
   const config = loadStackConfig();
   const { service, details } = deploy(config);
+  // An estimate must never stop a deployment: a region without prices exports null and says why.
+  let cost: TargetCost | undefined;
+  let costNote = "";
+  try {
+    cost = estimateStack(config);
+  } catch (err) {
+    if (!(err instanceof RangeError)) throw err;
+    costNote = err.message;
+  }
   return {
     target: service.target,
     url: service.url,
@@ -168,6 +185,9 @@ export function program(): StackOutputs {
       kiro: kiroConfig({ url }),
       cline: clineConfig({ url }),
     })),
+    estimatedMonthlyCostUsd: cost ? Math.round(cost.monthlyUsd * 100) / 100 : null,
+    costBreakdown: cost?.lines ?? [],
+    costNotes: cost ? cost.notes : [costNote],
     details,
   };
 }

@@ -369,7 +369,15 @@ export function ec2Cost(sizing: Ec2Sizing, o: PricingOptions): TargetCost {
   const prices = AWS_PRICES[o.region];
   const type = sizing.instanceType ?? DEPLOY_DEFAULTS.ec2.instanceType;
   const key = T4G_PRICE[type as keyof typeof T4G_PRICE];
-  if (!key) throw new RangeError(`no price for instance type ${type}; priced: ${Object.keys(T4G_PRICE).join(", ")}`);
+  const instancePrice: Price = key
+    ? prices[key]
+    : {
+        value: null,
+        unit: `instance-hour (${type})`,
+        source: `no price for ${type} in the table; priced: ${Object.keys(T4G_PRICE).join(", ")}`,
+        checked: "2026-09",
+        confidence: "not-found",
+      };
   const needed = stepsNeeded(u, T4G_VCPU);
   const notes = [`${A.concurrencyPerVcpu} requests at once per vCPU at ${u.peakToAverage}x peak`];
   if (needed > 1)
@@ -378,7 +386,7 @@ export function ec2Cost(sizing: Ec2Sizing, o: PricingOptions): TargetCost {
     );
   const H = HOURS_PER_MONTH;
   const lines = [
-    line(`EC2 ${type}`, needed * H, prices[key], "aws:ec2/instance:Instance"),
+    line(`EC2 ${type}`, needed * H, instancePrice, "aws:ec2/instance:Instance"),
     line("EBS gp3 root volume", needed * DEPLOY_DEFAULTS.ec2.rootVolumeGiB, prices.ebsGp3, "aws:ec2/instance:Instance"),
     line("Public IPv4 (Elastic IP)", needed * H, prices.publicIpv4Hour, "aws:ec2/eip:Eip"),
     line("Data transfer out", responseGb(u), prices.dataTransferOut, "aws:ec2/instance:Instance"),

@@ -1,0 +1,87 @@
+/**
+ * The cost model fed from a stack's config: the same sizing the stack gives its component, and the profile from
+ * `usage.*`. Used for the stack outputs (`estimatedMonthlyCostUsd`, `costBreakdown`) and by `npm run cost -- --stack`.
+ */
+
+import type { McpTarget } from "../infra/contract.js";
+import {
+  cloudRunCost,
+  ec2Cost,
+  fargateCost,
+  lambdaCost,
+  type PricingOptions,
+  type TargetCost,
+} from "../infra/cost/model.js";
+import { AWS_REGIONS, type AwsRegion, GCP_REGIONS, type GcpRegion } from "../infra/cost/prices.js";
+import type { StackConfig } from "./config.js";
+
+/** @throws {RangeError} when the stack's region has no prices in the table. */
+export function pricingOptions(config: StackConfig, usage = config.usage): PricingOptions {
+  const region = config.awsRegion as AwsRegion;
+  if (!AWS_REGIONS.includes(region)) {
+    throw new RangeError(
+      `aws:region=${config.awsRegion} has no prices in infra/cost/prices.ts; priced: ${AWS_REGIONS.join(", ")}`,
+    );
+  }
+  const gcpRegion = GCP_REGIONS.includes(config.cloudrun.region as GcpRegion)
+    ? (config.cloudrun.region as GcpRegion)
+    : undefined;
+  return {
+    region,
+    gcpRegion: config.target === "cloudrun" ? gcpRegion : undefined,
+    usage,
+    logRetentionDays: config.logRetentionDays,
+    keyCount: Math.max(1, config.apiKeyParameterNames.length),
+  };
+}
+
+/** Every target priced with this stack's sizing. */
+export function estimateStackTargets(config: StackConfig, usage = config.usage): Record<McpTarget, TargetCost> {
+  return {
+    lambda: price("lambda", config, usage),
+    fargate: price("fargate", config, usage),
+    cloudrun: price("cloudrun", config, usage),
+    ec2: price("ec2", config, usage),
+  };
+}
+
+function price(target: McpTarget, config: StackConfig, usage: StackConfig["usage"]): TargetCost {
+  const o = pricingOptions(config, usage);
+  switch (target) {
+    case "lambda":
+      return lambdaCost({ memoryMiB: config.memoryMiB }, o);
+    case "fargate": {
+      const f = config.fargate;
+      return fargateCost(
+        {
+          cpu: f.cpu,
+          memoryMiB: config.memoryMiB,
+          minTasks: f.minTasks,
+          maxTasks: f.maxTasks,
+          privateSubnets: f.privateSubnets,
+        },
+        o,
+      );
+    }
+    case "cloudrun": {
+      const c = config.cloudrun;
+      return cloudRunCost(
+        {
+          cpu: c.cpu,
+          memoryMiB: config.memoryMiB,
+          concurrency: c.concurrency,
+          maxInstances: c.maxInstances,
+          edge: c.edge,
+        },
+        o,
+      );
+    }
+    case "ec2":
+      return ec2Cost({ instanceType: config.ec2.instanceType }, o);
+  }
+}
+
+/** The stack's own target, priced. @throws {RangeError} when its region has no prices. */
+export function estimateStack(config: StackConfig): TargetCost {
+  return price(config.target, config, config.usage);
+}
