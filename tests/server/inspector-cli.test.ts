@@ -37,7 +37,7 @@ describe("MCP Inspector CLI", function () {
 
   it("lists the tools, with portable schemas (--strict)", async () => {
     const out = (await inspector("--method", "tools/list", "--strict")) as { tools: { name: string }[] };
-    expect(out.tools.map((t) => t.name)).to.have.members(["echo", "server_info"]);
+    expect(out.tools.map((t) => t.name)).to.have.members(["echo", "server_info", "estimate_cost"]);
   });
 
   it("calls echo", async () => {

@@ -2,6 +2,7 @@
 import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { ErrorCode, McpError } from "@modelcontextprotocol/sdk/types.js";
 import { expect } from "chai";
+import { estimateAll } from "../../infra/cost/model.js";
 import { connectClient } from "../helpers/client.js";
 import { newKey } from "../helpers/secrets.js";
 import { startTestServer, type TestServer } from "../helpers/server.js";
@@ -40,7 +41,7 @@ for (const jsonResponse of [false, true]) {
 
         it("lists the tools with input schemas and annotations", async () => {
           const { tools } = await client.listTools();
-          expect(tools.map((t) => t.name)).to.have.members(["echo", "server_info"]);
+          expect(tools.map((t) => t.name)).to.have.members(["echo", "server_info", "estimate_cost"]);
           const echo = tools.find((t) => t.name === "echo");
           expect(echo?.inputSchema.properties).to.have.key("text");
           expect(echo?.inputSchema.required).to.deep.equal(["text"]);
@@ -62,6 +63,29 @@ for (const jsonResponse of [false, true]) {
           expect(info.coldStartMs).to.be.a("number").greaterThan(0);
           expect(info.uptimeSeconds).to.be.a("number").at.least(0);
           expect(info.instanceId).to.be.a("string").with.length.greaterThan(8);
+        });
+
+        it("estimates cost with estimate_cost, equal to the shared model's own answer", async () => {
+          const result = await client.callTool({
+            name: "estimate_cost",
+            arguments: { requestsPerMonth: 5_000_000, region: "us-east-1", targets: ["lambda", "cloudrun"] },
+          });
+          const out = result.structuredContent as {
+            cheapest: string;
+            results: { target: string; monthlyUsd: number }[];
+          };
+          const model = estimateAll({
+            region: "us-east-1",
+            gcpRegion: "us-central1",
+            usage: { requestsPerMonth: 5_000_000 },
+          });
+          for (const r of out.results) {
+            expect(r.monthlyUsd, r.target).to.equal(model.find((m) => m.target === r.target)?.monthlyUsd);
+          }
+          expect(out.results.map((r) => r.target)).to.deep.equal(["lambda", "cloudrun"]);
+          expect((result.content as { text: string }[])[0]?.text).to.match(
+            /^5,000,000 requests\/month in us-east-1: lambda: \$\d+\.\d\d\/month; cloudrun/,
+          );
         });
 
         it("reads the server-info resource with the same data", async () => {
