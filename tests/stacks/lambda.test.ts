@@ -1,5 +1,6 @@
 import { expect } from "chai";
 import { ACCESS_LOG_FORMAT, edgeKeyValue } from "../../components/lambda/rest-api-edge.js";
+import { lambdaCost } from "../../infra/cost/model.js";
 import {
   ACCOUNT,
   inputsOf,
@@ -205,6 +206,16 @@ describe("stack program: lambda target", function () {
     it("shows the key value nowhere in plain text: outputs, resource inputs or names", async () => {
       expect(key.length).to.equal(40);
       for (const text of await plainTexts(run)) expect(text).not.to.include(key);
+    });
+
+    it("exports the monthly estimate and breakdown from the shared cost model, for this stack's sizing", () => {
+      const model = lambdaCost(
+        { memoryMiB: 512 },
+        { region: "ap-northeast-1", usage: {}, logRetentionDays: 30, keyCount: 1 },
+      );
+      expect(run.outputs.estimatedMonthlyCostUsd).to.equal(Math.round(model.monthlyUsd * 100) / 100);
+      expect(run.outputs.costBreakdown).to.deep.equal(model.lines);
+      expect(run.outputs.costNotes).to.deep.equal(model.notes);
     });
 
     it("grants API Gateway invoke on this API only", () => {
