@@ -11,7 +11,7 @@ import { FargateMcpService } from "../components/fargate-mcp-service.js";
 import { LambdaMcpService } from "../components/lambda-mcp-service.js";
 import { ApiKeys } from "../infra/api-keys.js";
 import { ArtifactRegistryImage } from "../infra/artifact-registry-image.js";
-import { API_KEY_ENV, API_KEY_HEADER, clineConfig, kiroConfig } from "../infra/client-configs.js";
+import { allClientConfigs } from "../infra/client-configs.js";
 import type { McpServiceOutputs, McpTarget } from "../infra/contract.js";
 import type { CostLine, TargetCost } from "../infra/cost/model.js";
 import { EcrImage } from "../infra/image.js";
@@ -178,13 +178,7 @@ export function program(): StackOutputs {
     url: service.url,
     healthUrl: service.healthUrl,
     apiKeyParameterNames: service.apiKeyParameterNames,
-    clientConfigs: service.url.apply((url) => ({
-      url,
-      headerName: API_KEY_HEADER,
-      keyEnvironmentVariable: API_KEY_ENV,
-      kiro: kiroConfig({ url }),
-      cline: clineConfig({ url }),
-    })),
+    clientConfigs: service.url.apply((url) => allClientConfigs(url)),
     estimatedMonthlyCostUsd: cost ? Math.round(cost.monthlyUsd * 100) / 100 : null,
     costBreakdown: cost?.lines ?? [],
     costNotes: cost ? cost.notes : [costNote],
