@@ -2,7 +2,7 @@
 import { type HostFilesOptions, hostFiles } from "../../components/ec2/host-files.js";
 
 export const SAMPLE_HOST_OPTIONS: HostFilesOptions = {
-  image: "123456789012.dkr.ecr.ap-northeast-1.amazonaws.com/server-repository@sha256:" + "a".repeat(64),
+  image: `123456789012.dkr.ecr.ap-northeast-1.amazonaws.com/server-repository@sha256:${"a".repeat(64)}`,
   host: "54-250-10-20.sslip.io",
   acmeEmail: undefined,
   region: "ap-northeast-1",

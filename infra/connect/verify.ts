@@ -1,0 +1,173 @@
+/**
+ * `npm run verify`: a black-box check of any deployment (or the local server) through its public URL. Each check
+ * passes, warns or fails; the key is never part of any output.
+ */
+import { randomBytes } from "node:crypto";
+import { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
+
+export interface CheckResult {
+  name: string;
+  status: "pass" | "warn" | "fail";
+  detail: string;
+}
+
+export interface VerifyOptions {
+  /** The MCP endpoint, `https://…/mcp`. */
+  url: string;
+  apiKey: string;
+  /** Also send a bounded burst that must meet 429 with Retry-After. @default false */
+  rate?: boolean;
+  /** Echo calls for the latency figures. @default 20 */
+  calls?: number;
+  /** Most requests the burst may send. @default 300 */
+  burstLimit?: number;
+}
+
+const INIT = JSON.stringify({
+  jsonrpc: "2.0",
+  id: 1,
+  method: "initialize",
+  params: {
+    protocolVersion: "2025-11-25",
+    capabilities: {},
+    clientInfo: { name: "mcp-anywhere-verify", version: "1" },
+  },
+});
+const HEADERS = { "content-type": "application/json", accept: "application/json, text/event-stream" };
+
+/** The health URL next to the MCP endpoint: the last path segment replaced by `healthz`. */
+export function healthUrlFor(url: string): string {
+  const u = new URL(url);
+  u.pathname = u.pathname.replace(/[^/]*$/, "healthz");
+  return u.toString();
+}
+
+async function status(url: string, init: RequestInit): Promise<{ status: number; retryAfter: string | null }> {
+  const res = await fetch(url, init);
+  await res.arrayBuffer().catch(() => undefined);
+  return { status: res.status, retryAfter: res.headers.get("retry-after") };
+}
+
+/** The TLS check, from the URL alone: https passes; plain http passes on loopback and warns elsewhere. */
+export function tlsCheck(url: string): Omit<CheckResult, "name"> {
+  const u = new URL(url);
+  const loopback = ["127.0.0.1", "localhost", "[::1]"].includes(u.hostname);
+  if (u.protocol === "https:") return { status: "pass", detail: "https" };
+  return loopback
+    ? { status: "pass", detail: "plain http on loopback" }
+    : { status: "warn", detail: "plain http: keys cross the network unencrypted" };
+}
+
+const percentile = (sorted: number[], p: number) =>
+  sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
+
+/** Runs every check in order; never throws for a failing endpoint (a failure is a result). */
+export async function verify(o: VerifyOptions): Promise<CheckResult[]> {
+  const results: CheckResult[] = [];
+  const check = async (name: string, run: () => Promise<Omit<CheckResult, "name">>) => {
+    try {
+      results.push({ name, ...(await run()) });
+    } catch (err) {
+      results.push({
+        name,
+        status: "fail",
+        detail: err instanceof Error ? err.message.replaceAll(o.apiKey, "[key]") : "failed",
+      });
+    }
+  };
+  const u = new URL(o.url);
+  const loopback = ["127.0.0.1", "localhost", "[::1]"].includes(u.hostname);
+
+  await check("tls", async () =>
+    u.protocol === "https:"
+      ? { status: "pass", detail: "https" }
+      : {
+          status: loopback ? "pass" : "warn",
+          detail: loopback ? "plain http on loopback" : "plain http: keys cross the network unencrypted",
+        },
+  );
+  await check("health", async () => {
+    const res = await fetch(healthUrlFor(o.url));
+    const body = (await res.json().catch(() => ({}))) as { status?: string; keys?: string };
+    return res.status === 200 && body.status === "ok"
+      ? { status: "pass", detail: `200, keys ${body.keys ?? "?"}` }
+      : { status: "fail", detail: `${res.status} ${JSON.stringify(body).slice(0, 80)}` };
+  });
+
+  const latencies: number[] = [];
+  await check("mcp session (initialize, tools/list, tools/call echo)", async () => {
+    const client = new Client({ name: "mcp-anywhere-verify", version: "1.0.0" });
+    await client.connect(
+      new StreamableHTTPClientTransport(new URL(o.url), { requestInit: { headers: { "x-api-key": o.apiKey } } }),
+    );
+    try {
+      const { tools } = await client.listTools();
+      if (!tools.some((t) => t.name === "echo")) return { status: "fail", detail: "no echo tool" };
+      for (let i = 0; i < (o.calls ?? 20); i++) {
+        const t0 = performance.now();
+        const res = await client.callTool({ name: "echo", arguments: { text: `verify ${i}` } });
+        latencies.push(performance.now() - t0);
+        if ((res.structuredContent as { text?: string } | undefined)?.text !== `verify ${i}`)
+          return { status: "fail", detail: "echo answered wrongly" };
+      }
+      return { status: "pass", detail: `${tools.length} tools; echo round-trips` };
+    } finally {
+      await client.close();
+    }
+  });
+  await check("no key -> 401", async () => {
+    const r = await status(o.url, { method: "POST", headers: HEADERS, body: INIT });
+    return { status: r.status === 401 ? "pass" : "fail", detail: `got ${r.status}` };
+  });
+  await check("wrong key -> 401", async () => {
+    const r = await status(o.url, {
+      method: "POST",
+      headers: { ...HEADERS, "x-api-key": randomBytes(20).toString("hex") },
+      body: INIT,
+    });
+    return { status: r.status === 401 ? "pass" : "fail", detail: `got ${r.status}` };
+  });
+  await check("foreign Origin -> 403", async () => {
+    const r = await status(o.url, {
+      method: "POST",
+      headers: { ...HEADERS, "x-api-key": o.apiKey, origin: "https://evil.example" },
+      body: INIT,
+    });
+    return { status: r.status === 403 ? "pass" : "fail", detail: `got ${r.status}` };
+  });
+  await check("oversized body -> 413", async () => {
+    const big = JSON.stringify({ jsonrpc: "2.0", id: 1, method: "ping", params: { pad: "x".repeat(2 * 1024 * 1024) } });
+    const r = await status(o.url, { method: "POST", headers: { ...HEADERS, "x-api-key": o.apiKey }, body: big });
+    return { status: r.status === 413 ? "pass" : "fail", detail: `got ${r.status}` };
+  });
+  if (o.rate) {
+    await check("burst -> 429 with Retry-After", async () => {
+      const limit = o.burstLimit ?? 300;
+      for (let sent = 0; sent < limit; sent += 20) {
+        const batch = await Promise.all(
+          Array.from({ length: 20 }, () =>
+            status(o.url, { method: "POST", headers: { ...HEADERS, "x-api-key": o.apiKey }, body: INIT }),
+          ),
+        );
+        const limited = batch.find((r) => r.status === 429);
+        if (limited) {
+          return limited.retryAfter
+            ? { status: "pass", detail: `429 after at most ${sent + 20} requests, Retry-After ${limited.retryAfter}` }
+            : { status: "fail", detail: "429 without Retry-After" };
+        }
+      }
+      return { status: "fail", detail: `no 429 within ${limit} requests` };
+    });
+  }
+  await check("latency", async () => {
+    if (latencies.length < 2) return { status: "fail", detail: "no calls measured" };
+    const [first, ...rest] = latencies;
+    const sorted = [...rest].sort((a, b) => a - b);
+    return {
+      status: "pass",
+      detail: `first call ${Math.round(first ?? 0)} ms (cold start); next ${rest.length}: p50 ${Math.round(percentile(sorted, 50))} ms, p95 ${Math.round(percentile(sorted, 95))} ms`,
+    };
+  });
+  return results;
+}
