@@ -1,5 +1,6 @@
 import { expect } from "chai";
 import { ACCESS_LOG_FORMAT, edgeKeyValue } from "../../components/lambda/rest-api-edge.js";
+import { allClientConfigs } from "../../infra/client-configs.js";
 import { lambdaCost } from "../../infra/cost/model.js";
 import {
   ACCOUNT,
@@ -199,7 +200,9 @@ describe("stack program: lambda target", function () {
         "/mcp-anywhere/dev/api-keys/default",
       ]);
       const configs = (await resolve(run.outputs.clientConfigs)).value;
-      expect(configs).to.deep.include({ url, headerName: "x-api-key", keyEnvironmentVariable: "MCP_ANYWHERE_API_KEY" });
+      // The same shapes `npm run connect` prints, for all five clients, with key references only.
+      expect(configs).to.deep.equal(allClientConfigs(url));
+      expect(JSON.stringify(configs)).to.include(`\${MCP_ANYWHERE_API_KEY}`).and.include(`\${input:mcp-anywhere-key}`);
       expect(run.outputs.target).to.equal("lambda");
     });
 
