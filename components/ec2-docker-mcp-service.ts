@@ -15,14 +15,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { awsContext, ssmParameterArn } from "../infra/aws-context.js";
 import type { McpServiceArgs, McpServiceOutputs } from "../infra/contract.js";
 import { DEPLOY_DEFAULTS } from "../infra/defaults.js";
-import {
-  assumeRolePolicy,
-  imagePullStatements,
-  policyDocument,
-  readKeyParameterStatements,
-  writeLogsStatement,
-} from "../infra/iam.js";
-import { ecrRepositoryArn } from "../infra/image.js";
+import { assumeRolePolicy, runtimeRolePolicy } from "../infra/iam.js";
 import { logGroup } from "../infra/log-group.js";
 import { Network } from "../infra/network.js";
 import { serverEnvironment } from "../infra/server-env.js";
@@ -136,19 +129,9 @@ export class Ec2DockerMcpService extends pulumi.ComponentResource implements Mcp
       },
       parent,
     );
-    const repositoryArn = pulumi
-      .all([a.image, ctx.partition])
-      .apply(([ref, partition]) => ecrRepositoryArn(ref, partition));
     new aws.iam.RolePolicy(
       `${name}-instance`,
-      {
-        role: role.id,
-        policy: policyDocument(
-          pulumi
-            .all([repositoryArn, writeLogsStatement(logs.arn), readKeyParameterStatements(ctx, parameterArns)])
-            .apply(([repo, write, keys]) => [...imagePullStatements(repo), write, ...keys]),
-        ),
-      },
+      { role: role.id, policy: runtimeRolePolicy(ctx, a.image, logs.arn, parameterArns) },
       parent,
     );
     const profile = new aws.iam.InstanceProfile(`${name}-instance`, { role: role.name, tags: a.tags }, parent);

@@ -5,6 +5,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import type { AwsContext } from "./aws-context.js";
+import { ecrRepositoryArn } from "./image.js";
 
 export interface PolicyStatement {
   Sid: string;
@@ -78,4 +79,24 @@ export function imagePullStatements(repositoryArn: string): PolicyStatement[] {
       Resource: repositoryArn,
     },
   ];
+}
+
+/**
+ * The policy of a role that runs the server image (the Fargate execution role, the EC2 instance role): pull the
+ * image's repository, write its own log group, read exactly the key parameters.
+ */
+export function runtimeRolePolicy(
+  ctx: AwsContext,
+  image: pulumi.Input<string>,
+  logGroupArn: pulumi.Input<string>,
+  parameterArns: pulumi.Input<string>[],
+): pulumi.Output<string> {
+  const repositoryArn = pulumi
+    .all([image, ctx.partition])
+    .apply(([ref, partition]) => ecrRepositoryArn(ref, partition));
+  return policyDocument(
+    pulumi
+      .all([repositoryArn, writeLogsStatement(logGroupArn), readKeyParameterStatements(ctx, parameterArns)])
+      .apply(([repo, logs, keys]) => [...imagePullStatements(repo), logs, ...keys]),
+  );
 }

@@ -7,14 +7,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import type { AwsContext } from "../../infra/aws-context.js";
-import {
-  assumeRolePolicy,
-  imagePullStatements,
-  policyDocument,
-  readKeyParameterStatements,
-  writeLogsStatement,
-} from "../../infra/iam.js";
-import { ecrRepositoryArn } from "../../infra/image.js";
+import { assumeRolePolicy, runtimeRolePolicy } from "../../infra/iam.js";
 import { SERVER_DEFAULTS } from "../../server/defaults.js";
 import { CONTAINER_PORT } from "./alb.js";
 
@@ -73,23 +66,9 @@ export function ecsService(name: string, args: EcsArgs, parent: pulumi.Resource)
     { assumeRolePolicy: assumeRolePolicy("ecs-tasks.amazonaws.com"), tags },
     opts,
   );
-  const repositoryArn = pulumi
-    .all([args.image, ctx.partition])
-    .apply(([ref, partition]) => ecrRepositoryArn(ref, partition));
   new aws.iam.RolePolicy(
     `${name}-execution`,
-    {
-      role: executionRole.id,
-      policy: policyDocument(
-        pulumi
-          .all([
-            repositoryArn,
-            writeLogsStatement(args.logGroup.arn),
-            readKeyParameterStatements(ctx, args.parameterArns),
-          ])
-          .apply(([repo, logs, keys]) => [...imagePullStatements(repo), logs, ...keys]),
-      ),
-    },
+    { role: executionRole.id, policy: runtimeRolePolicy(ctx, args.image, args.logGroup.arn, args.parameterArns) },
     opts,
   );
   // The server needs no AWS API at run time on Fargate: keys arrive as secrets. So the task role has no policy.

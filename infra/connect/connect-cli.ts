@@ -18,7 +18,7 @@ import {
   type PathEnv,
 } from "../client-configs.js";
 import { ConfigFileError, mergeConfig, readIfExists, writeConfigFile } from "./config-file.js";
-import { keyFromSsm, LOCAL_URL, stackOutputs, UsageError } from "./sources.js";
+import { ENDPOINT_OPTIONS, resolveEndpoint, UsageError } from "./sources.js";
 
 /** Scope used when `--scope` is absent: where each client's docs put a per-project or per-user file. */
 export const DEFAULT_SCOPE: Record<ClientName, "user" | "workspace"> = {
@@ -41,10 +41,7 @@ export async function connect(argv: string[], io: ConnectIo): Promise<void> {
     options: {
       client: { type: "string" },
       name: { type: "string", default: "mcp-anywhere" },
-      url: { type: "string" },
-      stack: { type: "string" },
-      "api-key": { type: "string" },
-      "api-key-parameter": { type: "string" },
+      ...ENDPOINT_OPTIONS,
       print: { type: "boolean", default: false },
       write: { type: "boolean", default: false },
       scope: { type: "string" },
@@ -66,17 +63,9 @@ export async function connect(argv: string[], io: ConnectIo): Promise<void> {
   if (scope !== "user" && scope !== "workspace")
     throw new UsageError(`--scope ${JSON.stringify(values.scope)} is invalid; allowed: user, workspace`);
 
-  const fromStack = values.stack ? stackOutputs(values.stack) : undefined;
-  const url = values.url ?? fromStack?.url ?? LOCAL_URL;
-  if (!/^https?:\/\/\S+$/.test(url))
-    throw new UsageError(`--url ${JSON.stringify(url)} is invalid; allowed: an http(s) URL such as ${LOCAL_URL}`);
-
-  let apiKey: string | undefined;
-  if (values["embed-key"]) {
-    const parameter = values["api-key-parameter"] ?? fromStack?.apiKeyParameterNames[0];
-    apiKey = values["api-key"] ?? (parameter ? await keyFromSsm(parameter) : undefined);
-    if (!apiKey) throw new UsageError("--embed-key needs --api-key, --api-key-parameter or --stack");
-  }
+  const { url, apiKey } = await resolveEndpoint(values, values["embed-key"]);
+  if (values["embed-key"] && !apiKey)
+    throw new UsageError("--embed-key needs --api-key, --api-key-parameter or --stack");
   const spec = CLIENTS[client];
   const input = { name: values.name, url, apiKey };
 

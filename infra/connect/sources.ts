@@ -49,3 +49,37 @@ export async function keyFromSsm(name: string, client = new SSMClient({})): Prom
     );
   }
 }
+
+/** The flags `connect` and `verify` share for where the server is and which key to use. */
+export const ENDPOINT_OPTIONS = {
+  url: { type: "string" },
+  stack: { type: "string" },
+  "api-key": { type: "string" },
+  "api-key-parameter": { type: "string" },
+} as const;
+
+export interface EndpointFlags {
+  url?: string;
+  stack?: string;
+  "api-key"?: string;
+  "api-key-parameter"?: string;
+}
+
+/**
+ * The URL (`--url`, the stack's `url` output, or the local server) and, when `needKey`, the key (`--api-key`, or SSM
+ * through `--api-key-parameter` or the stack's first key parameter).
+ * @throws {UsageError} naming the flag when a value is invalid or a needed key has no source.
+ */
+export async function resolveEndpoint(
+  flags: EndpointFlags,
+  needKey: boolean,
+): Promise<{ url: string; apiKey?: string }> {
+  const fromStack = flags.stack ? stackOutputs(flags.stack) : undefined;
+  const url = flags.url ?? fromStack?.url ?? LOCAL_URL;
+  if (!/^https?:\/\/\S+$/.test(url))
+    throw new UsageError(`--url ${JSON.stringify(url)} is invalid; allowed: an http(s) URL such as ${LOCAL_URL}`);
+  if (!needKey) return { url };
+  const parameter = flags["api-key-parameter"] ?? fromStack?.apiKeyParameterNames[0];
+  const apiKey = flags["api-key"] ?? (parameter ? await keyFromSsm(parameter) : undefined);
+  return { url, apiKey };
+}

@@ -3,28 +3,20 @@
  * check and a summary; exits 0 only if no check fails (warnings pass), 2 on bad input. Never prints the key.
  */
 import { parseArgs } from "node:util";
-import { keyFromSsm, LOCAL_URL, stackOutputs, UsageError } from "./sources.js";
+import { ENDPOINT_OPTIONS, resolveEndpoint, UsageError } from "./sources.js";
 import { type CheckResult, verify } from "./verify.js";
 
 export async function verifyCommand(argv: string[], out: (t: string) => void): Promise<number> {
   const { values } = parseArgs({
     args: argv,
     options: {
-      url: { type: "string" },
-      stack: { type: "string" },
-      "api-key": { type: "string" },
-      "api-key-parameter": { type: "string" },
+      ...ENDPOINT_OPTIONS,
       rate: { type: "boolean", default: false },
       json: { type: "boolean", default: false },
     },
     strict: true,
   });
-  const fromStack = values.stack ? stackOutputs(values.stack) : undefined;
-  const url = values.url ?? fromStack?.url ?? LOCAL_URL;
-  if (!/^https?:\/\/\S+$/.test(url))
-    throw new UsageError(`--url ${JSON.stringify(url)} is invalid; allowed: an http(s) URL`);
-  const parameter = values["api-key-parameter"] ?? fromStack?.apiKeyParameterNames[0];
-  const apiKey = values["api-key"] ?? (parameter ? await keyFromSsm(parameter) : undefined);
+  const { url, apiKey } = await resolveEndpoint(values, true);
   if (!apiKey) throw new UsageError("a key is needed: --api-key, --api-key-parameter or --stack");
   const results: CheckResult[] = await verify({ url, apiKey, rate: values.rate });
   const failed = results.filter((r) => r.status === "fail").length;
