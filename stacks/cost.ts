@@ -14,6 +14,7 @@ import {
 } from "../infra/cost/model.js";
 import { AWS_REGIONS, type AwsRegion, GCP_REGIONS, type GcpRegion } from "../infra/cost/prices.js";
 import type { StackConfig } from "./config.js";
+import { targetSizing } from "./sizing.js";
 
 /** @throws {RangeError} when the stack's region has no prices in the table. */
 export function pricingOptions(config: StackConfig, usage = config.usage): PricingOptions {
@@ -47,37 +48,16 @@ export function estimateStackTargets(config: StackConfig, usage = config.usage):
 
 function price(target: McpTarget, config: StackConfig, usage: StackConfig["usage"]): TargetCost {
   const o = pricingOptions(config, usage);
+  const sizing = targetSizing(config);
   switch (target) {
     case "lambda":
-      return lambdaCost({ memoryMiB: config.memoryMiB }, o);
-    case "fargate": {
-      const f = config.fargate;
-      return fargateCost(
-        {
-          cpu: f.cpu,
-          memoryMiB: config.memoryMiB,
-          minTasks: f.minTasks,
-          maxTasks: f.maxTasks,
-          privateSubnets: f.privateSubnets,
-        },
-        o,
-      );
-    }
-    case "cloudrun": {
-      const c = config.cloudrun;
-      return cloudRunCost(
-        {
-          cpu: c.cpu,
-          memoryMiB: config.memoryMiB,
-          concurrency: c.concurrency,
-          maxInstances: c.maxInstances,
-          edge: c.edge,
-        },
-        o,
-      );
-    }
+      return lambdaCost(sizing.lambda, o);
+    case "fargate":
+      return fargateCost(sizing.fargate, o);
+    case "cloudrun":
+      return cloudRunCost(sizing.cloudrun, o);
     case "ec2":
-      return ec2Cost({ instanceType: config.ec2.instanceType }, o);
+      return ec2Cost(sizing.ec2, o);
   }
 }
 

@@ -17,6 +17,7 @@ import type { CostLine, TargetCost } from "../infra/cost/model.js";
 import { EcrImage } from "../infra/image.js";
 import { loadStackConfig, type StackConfig, StackConfigError } from "./config.js";
 import { estimateStack } from "./cost.js";
+import { targetSizing } from "./sizing.js";
 
 /** Stack outputs. Key values never appear here: only parameter names. */
 export interface StackOutputs {
@@ -24,14 +25,8 @@ export interface StackOutputs {
   url: pulumi.Output<string>;
   healthUrl: pulumi.Output<string>;
   apiKeyParameterNames: pulumi.Output<string[]>;
-  /** Ready-to-paste client configs that read the key from MCP_ANYWHERE_API_KEY; enriched by the client issue. */
-  clientConfigs: pulumi.Output<{
-    url: string;
-    headerName: string;
-    keyEnvironmentVariable: string;
-    kiro: unknown;
-    cline: unknown;
-  }>;
+  /** Every client's config (the shapes `npm run connect` prints), with key references only. */
+  clientConfigs: pulumi.Output<ReturnType<typeof allClientConfigs>>;
   /** USD/month for `usage.*`, from infra/cost/model.ts with this stack's sizing; null when the region has no prices. */
   estimatedMonthlyCostUsd: number | null;
   /** The estimate's line items, each with quantity, unit price and source. */
@@ -53,16 +48,18 @@ function deploy(config: StackConfig): { service: McpServiceOutputs; details: Rec
     apiKeyParameterNames: keys.parameterNames,
     rateLimit: config.rateLimit,
     monthlyQuota: config.monthlyQuota,
-    memoryMiB: config.memoryMiB,
     logRetentionDays: config.logRetentionDays,
     tags,
   };
+  // The same sizing the cost estimate prices (stacks/cost.ts).
+  const sizing = targetSizing(config);
   const target = config.target;
   switch (target) {
     case "lambda": {
       const image = new EcrImage("server", { platform: "linux/arm64", tags });
       const service = new LambdaMcpService(config.stack, {
         ...common,
+        ...sizing.lambda,
         image: image.imageRef,
         streaming: config.lambda.streaming,
         reservedConcurrency: config.lambda.reservedConcurrency,
@@ -76,11 +73,8 @@ function deploy(config: StackConfig): { service: McpServiceOutputs; details: Rec
       const f = config.fargate;
       const service = new FargateMcpService(config.stack, {
         ...common,
+        ...sizing.fargate,
         image: image.imageRef,
-        cpu: f.cpu,
-        minTasks: f.minTasks,
-        maxTasks: f.maxTasks,
-        privateSubnets: f.privateSubnets,
         vpcId: f.vpcId,
         subnetIds: f.subnetIds,
         domainName: f.domainName,
@@ -110,13 +104,10 @@ function deploy(config: StackConfig): { service: McpServiceOutputs; details: Rec
         config.stack,
         {
           ...common,
+          ...sizing.cloudrun,
           image: image.imageRef,
           region: c.region,
           stack: config.stack,
-          cpu: c.cpu,
-          maxInstances: c.maxInstances,
-          concurrency: c.concurrency,
-          edge: c.edge,
           domain: c.domain,
         },
         { providers: [google] },
@@ -135,9 +126,9 @@ function deploy(config: StackConfig): { service: McpServiceOutputs; details: Rec
       const e = config.ec2;
       const service = new Ec2DockerMcpService(config.stack, {
         ...common,
+        ...sizing.ec2,
         image: image.imageRef,
         stack: config.stack,
-        instanceType: e.instanceType,
         allowedCidrs: e.allowedCidrs,
         sshCidr: e.sshCidr,
         domain: e.domain,
