@@ -41,16 +41,19 @@ const int = (fallback: number, min: number, max: number, unit: string) =>
       return n;
     });
 
+/** Splits a comma-separated list, dropping blanks and surrounding whitespace (keys, origins, hosts, names). */
+export function splitList(value: string): string[] {
+  return value
+    .split(",")
+    .map((s) => s.trim())
+    .filter((s) => s.length > 0);
+}
+
 /** Comma-separated list; blanks and surrounding spaces are dropped. */
 const list = z
   .string()
   .optional()
-  .transform((v) =>
-    (v ?? "")
-      .split(",")
-      .map((s) => s.trim())
-      .filter((s) => s.length > 0),
-  );
+  .transform((v) => splitList(v ?? ""));
 
 const path = (fallback: string) =>
   z

@@ -1,5 +1,6 @@
 import { statSync } from "node:fs";
 import { readFile } from "node:fs/promises";
+import { splitList } from "../config.js";
 
 /**
  * Where API keys come from (the SSM source is in ./ssm-source.ts, loaded only when configured). Each source returns
@@ -17,14 +18,6 @@ export interface KeySource {
   load(): Promise<string[]>;
 }
 
-/** Splits a comma-separated key list, dropping blanks and surrounding whitespace. */
-export function splitKeys(value: string): string[] {
-  return value
-    .split(",")
-    .map((k) => k.trim())
-    .filter((k) => k.length > 0);
-}
-
 /** Keys fixed at start, from an environment variable or generated for local development. */
 export function staticKeySource(description: string, keys: readonly string[]): KeySource {
   const copy = [...keys];
@@ -33,7 +26,7 @@ export function staticKeySource(description: string, keys: readonly string[]): K
 
 /** Parses a key file: one key per line (commas also separate), `#` starts a comment, blanks are ignored. */
 export function parseKeyFile(text: string): string[] {
-  return text.split("\n").flatMap((line) => splitKeys(line.replace(/#.*$/, "")));
+  return text.split("\n").flatMap((line) => splitList(line.replace(/#.*$/, "")));
 }
 
 /**

@@ -3,7 +3,8 @@
  * from its own chunk) only when MCP_API_KEYS_SSM_PARAMETERS is set: it is the largest dependency at start-up.
  */
 import { GetParametersCommand, SSMClient } from "@aws-sdk/client-ssm";
-import { type KeySource, splitKeys } from "./sources.js";
+import { splitList } from "../config.js";
+import type { KeySource } from "./sources.js";
 
 export { SSMClient };
 
@@ -32,7 +33,7 @@ export function ssmKeySource(names: readonly string[], client: SSMClient): KeySo
           throw new Error(`SSM parameters not found: ${out.InvalidParameters.join(", ")}`);
         }
         for (const p of out.Parameters ?? []) {
-          const fromParam = splitKeys(p.Value ?? "");
+          const fromParam = splitList(p.Value ?? "");
           if (fromParam.length === 0) throw new Error(`SSM parameter ${p.Name} holds no key`);
           keys.push(...fromParam);
         }
