@@ -81,8 +81,6 @@ export async function start(env: NodeJS.ProcessEnv, opts: StartOptions = {}): Pr
   const { port } = server.address() as AddressInfo;
   const host = config.host.includes(":") ? `[${config.host}]` : config.host;
   const url = `http://${host === "0.0.0.0" ? "127.0.0.1" : host}:${port}${config.mcpPath}`;
-  logger.info({ port, host: config.host, coldStartMs: Math.round(runtime.coldStartMs) }, "listening");
-  if (config.dev) (opts.print ?? ((t) => process.stdout.write(t)))(devBanner(url, generated));
 
   let closing: Promise<void> | undefined;
   const close = () => {
@@ -106,5 +104,8 @@ export async function start(env: NodeJS.ProcessEnv, opts: StartOptions = {}): Pr
       });
     }
   }
+  // Announce only once SIGTERM drains: a platform may signal as soon as it sees the server is up.
+  logger.info({ port, host: config.host, coldStartMs: Math.round(runtime.coldStartMs) }, "listening");
+  if (config.dev) (opts.print ?? ((t) => process.stdout.write(t)))(devBanner(url, generated));
   return { config, url, server, logger, keyStore, close };
 }
