@@ -99,109 +99,109 @@ export const CONFIG_KEYS = {
     default: String(DEPLOY_DEFAULTS.logRetentionDays),
     description: "Log retention, days (a CloudWatch retention value).",
   },
-  "lambda.streaming": {
+  "lambdaStreaming": {
     default: "false",
     description: "Lambda: stream responses through API Gateway (SSE) instead of buffering them.",
   },
-  "lambda.reservedConcurrency": {
+  "lambdaReservedConcurrency": {
     default: "-1",
     description: "Lambda: reserved concurrency cap as a cost guard; -1 for none.",
   },
-  "lambda.manageApiGatewayAccount": {
+  "lambdaManageApiGatewayAccount": {
     default: "true",
     description:
       "Lambda: set the region's API Gateway CloudWatch Logs role, which access logs need (once per account).",
   },
-  "fargate.cpu": {
+  "fargateCpu": {
     default: String(DEPLOY_DEFAULTS.fargate.cpu * 1024),
     description: "Fargate: CPU units per task (1024 = 1 vCPU): 256, 512, 1024, 2048 or 4096.",
   },
-  "fargate.minTasks": {
+  "fargateMinTasks": {
     default: String(DEPLOY_DEFAULTS.fargate.minTasks),
     description: "Fargate: tasks kept running.",
   },
-  "fargate.maxTasks": {
+  "fargateMaxTasks": {
     default: String(DEPLOY_DEFAULTS.fargate.maxTasks),
     description: "Fargate: most tasks CPU autoscaling may run.",
   },
-  "fargate.privateSubnets": {
+  "fargatePrivateSubnets": {
     default: "false",
     description: "Fargate: run tasks in private subnets behind a NAT gateway instead of public subnets.",
   },
-  "fargate.vpcId": {
+  "fargateVpcId": {
     default: "",
     description: "Fargate: an existing VPC to use (with fargate.subnetIds); empty creates one.",
   },
-  "fargate.subnetIds": { default: "[]", description: "Fargate: public subnets of fargate.vpcId in at least 2 AZs." },
-  "fargate.domainName": {
+  "fargateSubnetIds": { default: "[]", description: "Fargate: public subnets of fargate.vpcId in at least 2 AZs." },
+  "fargateDomainName": {
     default: "",
     description: "Fargate: a custom domain for CloudFront (with fargate.certificateArn).",
   },
-  "fargate.certificateArn": {
+  "fargateCertificateArn": {
     default: "",
     description: "Fargate: ACM certificate in us-east-1 for fargate.domainName.",
   },
-  "cloudrun.edge": {
+  "cloudrunEdge": {
     default: "auto",
     description: "Cloud Run: auto | none | loadbalancer. auto is loadbalancer for stacks named prod*, none otherwise.",
   },
-  "cloudrun.domain": {
+  "cloudrunDomain": {
     default: "",
     description: "Cloud Run: custom domain for the load-balancer edge; empty uses <ip>.nip.io.",
   },
-  "cloudrun.maxInstances": {
+  "cloudrunMaxInstances": {
     default: String(DEPLOY_DEFAULTS.cloudrun.maxInstances),
     description: "Cloud Run: most instances, a cost and abuse cap.",
   },
-  "cloudrun.cpu": {
+  "cloudrunCpu": {
     default: String(DEPLOY_DEFAULTS.cloudrun.cpu),
     description: "Cloud Run: vCPU per instance: 1, 2, 4, 6 or 8.",
   },
-  "cloudrun.concurrency": {
+  "cloudrunConcurrency": {
     default: String(DEPLOY_DEFAULTS.cloudrun.concurrency),
     description: "Cloud Run: requests one instance serves at once.",
   },
-  "ec2.instanceType": {
+  "ec2InstanceType": {
     default: DEPLOY_DEFAULTS.ec2.instanceType,
     description: "EC2: a Graviton (arm64) instance type.",
   },
-  "ec2.allowedCidrs": {
+  "ec2AllowedCidrs": {
     default: JSON.stringify(DEPLOY_DEFAULTS.ec2.allowedCidrs),
     description: "EC2: CIDRs that may reach ports 443 and 80 (auth and rate limits protect them).",
   },
-  "ec2.sshCidr": {
+  "ec2SshCidr": {
     default: "",
     description: "EC2: one CIDR allowed on port 22 (never 0.0.0.0/0); empty: no SSH, use SSM.",
   },
-  "ec2.domain": {
+  "ec2Domain": {
     default: "",
     description: "EC2: the certificate's host name (A record to the EIP); empty: <eip>.sslip.io.",
   },
-  "ec2.acmeEmail": {
+  "ec2AcmeEmail": {
     default: "",
     description: "EC2: e-mail for the Let's Encrypt account; empty registers without one.",
   },
-  "usage.requestsPerMonth": {
+  "usageRequestsPerMonth": {
     default: String(USAGE_DEFAULTS.requestsPerMonth),
     description: "Cost estimate: requests per month (the estimatedMonthlyCostUsd output).",
   },
-  "usage.avgDurationMs": {
+  "usageAvgDurationMs": {
     default: String(USAGE_DEFAULTS.avgDurationMs),
     description: "Cost estimate: average request duration, ms.",
   },
-  "usage.avgResponseKb": {
+  "usageAvgResponseKb": {
     default: String(USAGE_DEFAULTS.avgResponseKb),
     description: "Cost estimate: average response size, KB.",
   },
-  "usage.peakToAverage": {
+  "usagePeakToAverage": {
     default: String(USAGE_DEFAULTS.peakToAverage),
     description: "Cost estimate: peak ÷ average request rate.",
   },
-  "usage.logBytesPerRequest": {
+  "usageLogBytesPerRequest": {
     default: String(USAGE_DEFAULTS.logBytesPerRequest),
     description: "Cost estimate: log bytes written per request.",
   },
-  "usage.freeTier": {
+  "usageFreeTier": {
     default: String(USAGE_DEFAULTS.freeTier),
     description: "Cost estimate: apply published free tiers.",
   },
@@ -284,7 +284,7 @@ function optionalString(raw: RawConfig, key: keyof typeof CONFIG_KEYS): string |
 }
 
 function cloudRunConfig(raw: RawConfig, target: McpTarget, stack: string, problems: Problems): StackConfig["cloudrun"] {
-  const k = (key: string) => `${NAMESPACE}:cloudrun.${key}`;
+  const k = (key: string) => `${NAMESPACE}:cloudrun${key[0]!.toUpperCase()}${key.slice(1)}`;
   const project = raw["gcp:project"];
   const region = raw["gcp:region"] ?? DEPLOY_DEFAULTS.cloudrun.region;
   if (target === "cloudrun") {
@@ -300,29 +300,29 @@ function cloudRunConfig(raw: RawConfig, target: McpTarget, stack: string, proble
       );
     }
   }
-  const edgeValue = raw[k("edge")] ?? CONFIG_KEYS["cloudrun.edge"].default;
+  const edgeValue = raw[k("edge")] ?? CONFIG_KEYS["cloudrunEdge"].default;
   let edge: CloudRunEdge = "none";
   if (edgeValue === "auto") edge = /^prod/.test(stack) ? "loadbalancer" : "none";
   else if ((CLOUD_RUN_EDGES as readonly string[]).includes(edgeValue)) edge = edgeValue as CloudRunEdge;
   else problems.push(`${show(k("edge"), edgeValue)} is invalid; allowed: auto, ${CLOUD_RUN_EDGES.join(", ")}`);
-  const domain = optionalString(raw, "cloudrun.domain");
+  const domain = optionalString(raw, "cloudrunDomain");
   if (domain !== undefined && !/^([a-z0-9]([a-z0-9-]*[a-z0-9])?\.)+[a-z]{2,}$/.test(domain)) {
     problems.push(`${show(k("domain"), domain)} is invalid; allowed: a DNS name such as mcp.example.com`);
   }
   if (target === "cloudrun" && domain !== undefined && edge !== "loadbalancer") {
     problems.push(`${show(k("domain"), domain)} needs ${k("edge")}=loadbalancer (got ${edge})`);
   }
-  const maxInstances = number(raw, "cloudrun.maxInstances", problems, {
+  const maxInstances = number(raw, "cloudrunMaxInstances", problems, {
     min: 1,
     max: 1000,
     integer: true,
     unit: "instances",
   });
-  const cpu = number(raw, "cloudrun.cpu", problems, { min: 1, max: 8, integer: true, unit: "vCPU" });
+  const cpu = number(raw, "cloudrunCpu", problems, { min: 1, max: 8, integer: true, unit: "vCPU" });
   if (!Number.isNaN(cpu) && !(CLOUD_RUN_CPUS as readonly number[]).includes(cpu)) {
     problems.push(`${show(k("cpu"), String(cpu))} is invalid; allowed: ${CLOUD_RUN_CPUS.join(", ")}`);
   }
-  const concurrency = number(raw, "cloudrun.concurrency", problems, {
+  const concurrency = number(raw, "cloudrunConcurrency", problems, {
     min: 1,
     max: 1000,
     integer: true,
@@ -334,25 +334,25 @@ function cloudRunConfig(raw: RawConfig, target: McpTarget, stack: string, proble
 const IPV4_CIDR = /^(\d{1,3})(\.\d{1,3}){3}\/(\d|[12]\d|3[0-2])$/;
 
 function ec2Config(raw: RawConfig, problems: Problems): StackConfig["ec2"] {
-  const k = (key: string) => `${NAMESPACE}:ec2.${key}`;
-  const instanceType = optionalString(raw, "ec2.instanceType") ?? DEPLOY_DEFAULTS.ec2.instanceType;
+  const k = (key: string) => `${NAMESPACE}:ec2${key[0]!.toUpperCase()}${key.slice(1)}`;
+  const instanceType = optionalString(raw, "ec2InstanceType") ?? DEPLOY_DEFAULTS.ec2.instanceType;
   if (!/^[a-z]+\d+g[a-z]*\.[a-z0-9]+$/.test(instanceType)) {
     problems.push(
       `${show(k("instanceType"), instanceType)} is invalid; allowed: a Graviton (arm64) type such as t4g.small or m7g.medium`,
     );
   }
-  const allowedCidrs = stringArray(raw, "ec2.allowedCidrs", problems, IPV4_CIDR, 'IPv4 CIDRs, e.g. ["0.0.0.0/0"]');
-  const sshCidr = optionalString(raw, "ec2.sshCidr");
+  const allowedCidrs = stringArray(raw, "ec2AllowedCidrs", problems, IPV4_CIDR, 'IPv4 CIDRs, e.g. ["0.0.0.0/0"]');
+  const sshCidr = optionalString(raw, "ec2SshCidr");
   if (sshCidr !== undefined && (!IPV4_CIDR.test(sshCidr) || sshCidr.endsWith("/0"))) {
     problems.push(
       `${show(k("sshCidr"), sshCidr)} is invalid; allowed: one IPv4 CIDR narrower than /0, e.g. 203.0.113.7/32 (never 0.0.0.0/0: use SSM Session Manager)`,
     );
   }
-  const domain = optionalString(raw, "ec2.domain");
+  const domain = optionalString(raw, "ec2Domain");
   if (domain !== undefined && !/^([a-z0-9]([a-z0-9-]*[a-z0-9])?\.)+[a-z]{2,}$/.test(domain)) {
     problems.push(`${show(k("domain"), domain)} is invalid; allowed: a DNS name such as mcp.example.com`);
   }
-  const acmeEmail = optionalString(raw, "ec2.acmeEmail");
+  const acmeEmail = optionalString(raw, "ec2AcmeEmail");
   if (acmeEmail !== undefined && !/^[^@\s]+@[^@\s]+\.[a-z]{2,}$/i.test(acmeEmail)) {
     problems.push(`${show(k("acmeEmail"), acmeEmail)} is invalid; allowed: an e-mail address or empty`);
   }
@@ -365,8 +365,8 @@ function fargateConfig(
   memoryMiB: number,
   problems: Problems,
 ): StackConfig["fargate"] {
-  const k = (key: string) => `${NAMESPACE}:fargate.${key}`;
-  const cpuUnits = number(raw, "fargate.cpu", problems, { min: 256, max: 4096, integer: true, unit: "CPU units" });
+  const k = (key: string) => `${NAMESPACE}:fargate${key[0]!.toUpperCase()}${key.slice(1)}`;
+  const cpuUnits = number(raw, "fargateCpu", problems, { min: 256, max: 4096, integer: true, unit: "CPU units" });
   const cpu = cpuUnits / 1024;
   const memories = FARGATE_SIZES[String(cpu)];
   if (!Number.isNaN(cpuUnits) && !memories) {
@@ -376,16 +376,16 @@ function fargateConfig(
       `${show(`${NAMESPACE}:memoryMiB`, String(memoryMiB))} does not fit ${k("cpu")}=${cpuUnits}; allowed: ${memories.join(", ")}`,
     );
   }
-  const minTasks = number(raw, "fargate.minTasks", problems, { min: 1, max: 100, integer: true, unit: "tasks" });
-  const maxTasks = number(raw, "fargate.maxTasks", problems, { min: 1, max: 100, integer: true, unit: "tasks" });
+  const minTasks = number(raw, "fargateMinTasks", problems, { min: 1, max: 100, integer: true, unit: "tasks" });
+  const maxTasks = number(raw, "fargateMaxTasks", problems, { min: 1, max: 100, integer: true, unit: "tasks" });
   if (minTasks > maxTasks) {
     problems.push(
       `${show(k("minTasks"), String(minTasks))} is more than ${show(k("maxTasks"), String(maxTasks))}; allowed: minTasks <= maxTasks`,
     );
   }
-  const vpcId = optionalString(raw, "fargate.vpcId");
-  const subnets = stringArray(raw, "fargate.subnetIds", problems, SUBNET_ID, "subnet ids (subnet-…)");
-  const privateSubnets = boolean(raw, "fargate.privateSubnets", problems);
+  const vpcId = optionalString(raw, "fargateVpcId");
+  const subnets = stringArray(raw, "fargateSubnetIds", problems, SUBNET_ID, "subnet ids (subnet-…)");
+  const privateSubnets = boolean(raw, "fargatePrivateSubnets", problems);
   if (vpcId !== undefined && !/^vpc-[0-9a-f]{8,17}$/.test(vpcId))
     problems.push(`${show(k("vpcId"), vpcId)} is invalid; allowed: a VPC id (vpc-…) or empty`);
   if (vpcId !== undefined && subnets.length < 2) {
@@ -398,8 +398,8 @@ function fargateConfig(
       `${show(k("privateSubnets"), "true")} applies only to the VPC mcp-anywhere creates; unset ${k("vpcId")} or this`,
     );
   }
-  const domainName = optionalString(raw, "fargate.domainName");
-  const certificateArn = optionalString(raw, "fargate.certificateArn");
+  const domainName = optionalString(raw, "fargateDomainName");
+  const certificateArn = optionalString(raw, "fargateCertificateArn");
   if (domainName !== undefined && certificateArn === undefined) {
     problems.push(
       `${show(k("domainName"), domainName)} needs ${k("certificateArn")} (an ACM certificate in us-east-1)`,
@@ -468,7 +468,7 @@ export function parseStackConfig(raw: RawConfig, project: string, stack: string)
   if (!(LOG_RETENTION_DAYS as readonly number[]).includes(logRetentionDays)) {
     problems.push(`${show(retentionKey, retentionValue)} is invalid; allowed: ${LOG_RETENTION_DAYS.join(", ")}`);
   }
-  const reserved = number(raw, "lambda.reservedConcurrency", problems, {
+  const reserved = number(raw, "lambdaReservedConcurrency", problems, {
     min: -1,
     max: 10_000,
     integer: true,
@@ -476,7 +476,7 @@ export function parseStackConfig(raw: RawConfig, project: string, stack: string)
   });
   if (reserved === 0) {
     problems.push(
-      `${show(`${NAMESPACE}:lambda.reservedConcurrency`, "0")} is invalid; allowed: -1 (no cap) or 1 to 10000 (0 would stop every invocation)`,
+      `${show(`${NAMESPACE}:lambdaReservedConcurrency`, "0")} is invalid; allowed: -1 (no cap) or 1 to 10000 (0 would stop every invocation)`,
     );
   }
   const config: StackConfig = {
@@ -496,35 +496,35 @@ export function parseStackConfig(raw: RawConfig, project: string, stack: string)
     memoryMiB,
     logRetentionDays,
     lambda: {
-      streaming: boolean(raw, "lambda.streaming", problems),
+      streaming: boolean(raw, "lambdaStreaming", problems),
       reservedConcurrency: reserved > 0 ? reserved : undefined,
-      manageApiGatewayAccount: boolean(raw, "lambda.manageApiGatewayAccount", problems),
+      manageApiGatewayAccount: boolean(raw, "lambdaManageApiGatewayAccount", problems),
     },
     fargate: fargateConfig(raw, target, memoryMiB, problems),
     cloudrun: cloudRunConfig(raw, target, stack, problems),
     ec2: ec2Config(raw, problems),
     usage: {
-      requestsPerMonth: number(raw, "usage.requestsPerMonth", problems, {
+      requestsPerMonth: number(raw, "usageRequestsPerMonth", problems, {
         min: 0,
         max: 1e12,
         integer: true,
         unit: "requests/month",
       }),
-      avgDurationMs: number(raw, "usage.avgDurationMs", problems, { min: 1, max: 900_000, integer: false, unit: "ms" }),
-      avgResponseKb: number(raw, "usage.avgResponseKb", problems, { min: 0, max: 6_000, integer: false, unit: "KB" }),
-      peakToAverage: number(raw, "usage.peakToAverage", problems, {
+      avgDurationMs: number(raw, "usageAvgDurationMs", problems, { min: 1, max: 900_000, integer: false, unit: "ms" }),
+      avgResponseKb: number(raw, "usageAvgResponseKb", problems, { min: 0, max: 6_000, integer: false, unit: "KB" }),
+      peakToAverage: number(raw, "usagePeakToAverage", problems, {
         min: 1,
         max: 1_000,
         integer: false,
         unit: "ratio",
       }),
-      logBytesPerRequest: number(raw, "usage.logBytesPerRequest", problems, {
+      logBytesPerRequest: number(raw, "usageLogBytesPerRequest", problems, {
         min: 0,
         max: 1e6,
         integer: true,
         unit: "bytes",
       }),
-      freeTier: boolean(raw, "usage.freeTier", problems),
+      freeTier: boolean(raw, "usageFreeTier", problems),
     },
   };
   if (target !== "lambda" && monthlyQuota > 0) {

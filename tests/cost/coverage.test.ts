@@ -65,12 +65,12 @@ const isFree = (type: string) =>
 const CASES: [string, string, Record<string, string>][] = [
   ["lambda", "dev", {}],
   ["fargate", "prod", {}],
-  ["fargate with private subnets", "prod", { "mcp-anywhere:fargate.privateSubnets": "true" }],
+  ["fargate with private subnets", "prod", { "mcp-anywhere:fargatePrivateSubnets": "true" }],
   ["cloudrun", "dev", { "mcp-anywhere:target": "cloudrun", "gcp:project": GCP_PROJECT }],
   [
     "cloudrun with the LB edge",
     "dev",
-    { "mcp-anywhere:target": "cloudrun", "gcp:project": GCP_PROJECT, "mcp-anywhere:cloudrun.edge": "loadbalancer" },
+    { "mcp-anywhere:target": "cloudrun", "gcp:project": GCP_PROJECT, "mcp-anywhere:cloudrunEdge": "loadbalancer" },
   ],
   ["ec2", "dev", { "mcp-anywhere:target": "ec2" }],
 ];

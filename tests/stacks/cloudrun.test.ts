@@ -157,7 +157,7 @@ describe("stack program: cloudrun target", function () {
   describe("edge loadbalancer", () => {
     let run: StackRun;
     before(async () => {
-      run = await runStack("dev", { ...CLOUDRUN, "mcp-anywhere:cloudrun.edge": "loadbalancer" });
+      run = await runStack("dev", { ...CLOUDRUN, "mcp-anywhere:cloudrunEdge": "loadbalancer" });
     });
 
     it("locks the service's ingress to load balancers, so the edge cannot be bypassed", () => {
@@ -210,8 +210,8 @@ describe("stack program: cloudrun target", function () {
     it("uses a custom domain for the certificate and URL when one is set", async () => {
       const custom = await runStack("dev", {
         ...CLOUDRUN,
-        "mcp-anywhere:cloudrun.edge": "loadbalancer",
-        "mcp-anywhere:cloudrun.domain": "mcp.example.com",
+        "mcp-anywhere:cloudrunEdge": "loadbalancer",
+        "mcp-anywhere:cloudrunDomain": "mcp.example.com",
       });
       expect(inputs(custom.mocks.one(T.cert)).managed).to.deep.equal({ domains: ["mcp.example.com"] });
       expect((await resolve(custom.outputs.url)).value).to.equal("https://mcp.example.com/mcp");

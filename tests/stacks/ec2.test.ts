@@ -65,7 +65,7 @@ describe("stack program: ec2 target", function () {
   });
 
   it("opens 22 to exactly the configured admin CIDR", async () => {
-    const ssh = await runStack("dev", { ...EC2, "mcp-anywhere:ec2.sshCidr": "203.0.113.7/32" });
+    const ssh = await runStack("dev", { ...EC2, "mcp-anywhere:ec2SshCidr": "203.0.113.7/32" });
     const rules = ssh.mocks
       .ofType(T.ingress)
       .filter((r) => inputs(r).fromPort === 22)

@@ -284,7 +284,7 @@ describe("stack program: fargate target", function () {
 
   describe("variants", () => {
     it("privateSubnets: one NAT gateway, tasks in private subnets without public IPs", async () => {
-      const run = await runStack("prod", { "mcp-anywhere:fargate.privateSubnets": "true" });
+      const run = await runStack("prod", { "mcp-anywhere:fargatePrivateSubnets": "true" });
       expect(run.mocks.ofType(T.nat)).to.have.length(1);
       const net = inputs(run.mocks.one(T.service)).networkConfiguration as Inputs;
       expect(net.assignPublicIp).to.equal(false);
@@ -297,8 +297,8 @@ describe("stack program: fargate target", function () {
 
     it("an existing VPC: no network is created, and the ALB uses the given subnets", async () => {
       const run = await runStack("prod", {
-        "mcp-anywhere:fargate.vpcId": "vpc-0123456789abcdef0",
-        "mcp-anywhere:fargate.subnetIds": '["subnet-0123456789abcdef0","subnet-0fedcba9876543210"]',
+        "mcp-anywhere:fargateVpcId": "vpc-0123456789abcdef0",
+        "mcp-anywhere:fargateSubnetIds": '["subnet-0123456789abcdef0","subnet-0fedcba9876543210"]',
       });
       expect(run.mocks.ofType(T.vpc)).to.have.length(0);
       expect(inputs(run.mocks.one(T.alb)).subnets).to.deep.equal([
@@ -310,8 +310,8 @@ describe("stack program: fargate target", function () {
     it("a custom domain: CloudFront alias with the us-east-1 certificate, and the URL on that domain", async () => {
       const cert = `arn:aws:acm:us-east-1:${ACCOUNT}:certificate/0a1b2c3d-4e5f-6789-abcd-ef0123456789`;
       const run = await runStack("prod", {
-        "mcp-anywhere:fargate.domainName": "mcp.example.com",
-        "mcp-anywhere:fargate.certificateArn": cert,
+        "mcp-anywhere:fargateDomainName": "mcp.example.com",
+        "mcp-anywhere:fargateCertificateArn": cert,
       });
       const cdn = inputs(run.mocks.one(T.cdn));
       expect(cdn.aliases).to.deep.equal(["mcp.example.com"]);

@@ -238,7 +238,7 @@ describe("stack program: lambda target", function () {
         "mcp-anywhere:monthlyQuota": "5000000",
         "mcp-anywhere:memoryMiB": "1024",
         "mcp-anywhere:logRetentionDays": "90",
-        "mcp-anywhere:lambda.reservedConcurrency": "100",
+        "mcp-anywhere:lambdaReservedConcurrency": "100",
       });
     });
 
@@ -261,7 +261,7 @@ describe("stack program: lambda target", function () {
       dev = await runStack("dev");
       variant = await runStack(
         "dev",
-        { "mcp-anywhere:apiKeyParameterNames": JSON.stringify(names), "mcp-anywhere:lambda.streaming": "true" },
+        { "mcp-anywhere:apiKeyParameterNames": JSON.stringify(names), "mcp-anywhere:lambdaStreaming": "true" },
         ssm,
       );
     });
