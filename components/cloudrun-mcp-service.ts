@@ -11,8 +11,8 @@
  */
 import * as gcp from "@pulumi/gcp";
 import * as pulumi from "@pulumi/pulumi";
-import type { McpServiceArgs, McpServiceOutputs } from "../infra/contract.js";
-import { DEPLOY_DEFAULTS } from "../infra/defaults.js";
+import type { McpServiceArgs, McpServiceOutputs } from "../infra/core/contract.js";
+import { DEPLOY_DEFAULTS } from "../infra/core/defaults.js";
 import { serverEnvironment } from "../infra/server-env.js";
 import { ComponentArgsError, resolveServiceArgs } from "../infra/service-args.js";
 import { readKeyParameter } from "../infra/ssm-read.js";

@@ -13,8 +13,8 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { awsContext, ssmParameterArn } from "../infra/aws-context.js";
-import type { McpServiceArgs, McpServiceOutputs } from "../infra/contract.js";
-import { DEPLOY_DEFAULTS } from "../infra/defaults.js";
+import type { McpServiceArgs, McpServiceOutputs } from "../infra/core/contract.js";
+import { DEPLOY_DEFAULTS } from "../infra/core/defaults.js";
 import { assumeRolePolicy, runtimeRolePolicy } from "../infra/iam.js";
 import { logGroup } from "../infra/log-group.js";
 import { Network } from "../infra/network.js";

@@ -9,8 +9,8 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { awsContext, ssmParameterArn } from "../infra/aws-context.js";
-import type { McpServiceArgs, McpServiceOutputs } from "../infra/contract.js";
-import { DEPLOY_DEFAULTS } from "../infra/defaults.js";
+import type { McpServiceArgs, McpServiceOutputs } from "../infra/core/contract.js";
+import { DEPLOY_DEFAULTS } from "../infra/core/defaults.js";
 import { assumeRolePolicy, policyDocument, readKeyParameterStatements, writeLogsStatement } from "../infra/iam.js";
 import { logGroup } from "../infra/log-group.js";
 import { serverEnvironment } from "../infra/server-env.js";

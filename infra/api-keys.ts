@@ -6,7 +6,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import { DEPLOY_DEFAULTS } from "./defaults.js";
+import { DEPLOY_DEFAULTS } from "./core/defaults.js";
 
 export interface ApiKeysArgs {
   /** Existing parameter names; empty or absent creates one key. */

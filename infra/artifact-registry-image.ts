@@ -5,7 +5,7 @@
  */
 import * as gcp from "@pulumi/gcp";
 import * as pulumi from "@pulumi/pulumi";
-import { DEPLOY_DEFAULTS } from "./defaults.js";
+import { DEPLOY_DEFAULTS } from "./core/defaults.js";
 import { buildAndPushImage } from "./image.js";
 
 export interface ArtifactRegistryImageArgs {

@@ -8,7 +8,7 @@ import { fileURLToPath } from "node:url";
 import * as aws from "@pulumi/aws";
 import * as dockerBuild from "@pulumi/docker-build";
 import * as pulumi from "@pulumi/pulumi";
-import { DEPLOY_DEFAULTS } from "./defaults.js";
+import { DEPLOY_DEFAULTS } from "./core/defaults.js";
 
 /** The repository root: the Docker build context. */
 export const BUILD_CONTEXT = fileURLToPath(new URL("..", import.meta.url));

@@ -2,7 +2,7 @@
  * The server's environment for a deployed target: the one place that maps component Args to the variables
  * server/config.ts reads, so every target configures the app alike.
  */
-import type { McpTarget } from "./contract.js";
+import type { McpTarget } from "./core/contract.js";
 import type { ResolvedServiceArgs } from "./service-args.js";
 
 /**

@@ -2,8 +2,8 @@
  * Validation and defaults for the shared {@link McpServiceArgs}, run by every component before it declares a child.
  * Errors name the component, the argument in backticks and the value.
  */
-import type { McpServiceArgs, RateLimitArgs } from "./contract.js";
-import { DEPLOY_DEFAULTS, LOG_RETENTION_DAYS } from "./defaults.js";
+import type { McpServiceArgs, RateLimitArgs } from "./core/contract.js";
+import { DEPLOY_DEFAULTS, LOG_RETENTION_DAYS } from "./core/defaults.js";
 
 /** Args with every default applied. */
 export interface ResolvedServiceArgs extends McpServiceArgs {

@@ -4,7 +4,7 @@
  * printed: the configs then reference MCP_ANYWHERE_API_KEY instead.
  */
 import { randomBytes } from "node:crypto";
-import { API_KEY_ENV, clineConfig, kiroConfig } from "../infra/client-configs.js";
+import { API_KEY_ENV, clineConfig, kiroConfig } from "../infra/core/client-configs.js";
 
 /** 40 hex characters (160 bits): alphanumeric, so it is also a valid API Gateway key value. */
 export function generateDevKey(): string {

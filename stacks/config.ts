@@ -5,9 +5,9 @@
 import * as pulumi from "@pulumi/pulumi";
 import { CLOUD_RUN_CPUS, CLOUD_RUN_EDGES, type CloudRunEdge } from "../components/cloudrun-mcp-service.js";
 import { FARGATE_SIZES } from "../components/fargate-mcp-service.js";
-import { MCP_TARGETS, type McpTarget } from "../infra/contract.js";
-import type { UsageProfile } from "../infra/cost/model.js";
-import { DEPLOY_DEFAULTS, LOG_RETENTION_DAYS, USAGE_DEFAULTS } from "../infra/defaults.js";
+import { MCP_TARGETS, type McpTarget } from "../infra/core/contract.js";
+import type { UsageProfile } from "../infra/core/cost/model.js";
+import { DEPLOY_DEFAULTS, LOG_RETENTION_DAYS, USAGE_DEFAULTS } from "../infra/core/defaults.js";
 
 export const NAMESPACE = "mcp-anywhere";
 
@@ -99,109 +99,109 @@ export const CONFIG_KEYS = {
     default: String(DEPLOY_DEFAULTS.logRetentionDays),
     description: "Log retention, days (a CloudWatch retention value).",
   },
-  "lambdaStreaming": {
+  lambdaStreaming: {
     default: "false",
     description: "Lambda: stream responses through API Gateway (SSE) instead of buffering them.",
   },
-  "lambdaReservedConcurrency": {
+  lambdaReservedConcurrency: {
     default: "-1",
     description: "Lambda: reserved concurrency cap as a cost guard; -1 for none.",
   },
-  "lambdaManageApiGatewayAccount": {
+  lambdaManageApiGatewayAccount: {
     default: "true",
     description:
       "Lambda: set the region's API Gateway CloudWatch Logs role, which access logs need (once per account).",
   },
-  "fargateCpu": {
+  fargateCpu: {
     default: String(DEPLOY_DEFAULTS.fargate.cpu * 1024),
     description: "Fargate: CPU units per task (1024 = 1 vCPU): 256, 512, 1024, 2048 or 4096.",
   },
-  "fargateMinTasks": {
+  fargateMinTasks: {
     default: String(DEPLOY_DEFAULTS.fargate.minTasks),
     description: "Fargate: tasks kept running.",
   },
-  "fargateMaxTasks": {
+  fargateMaxTasks: {
     default: String(DEPLOY_DEFAULTS.fargate.maxTasks),
     description: "Fargate: most tasks CPU autoscaling may run.",
   },
-  "fargatePrivateSubnets": {
+  fargatePrivateSubnets: {
     default: "false",
     description: "Fargate: run tasks in private subnets behind a NAT gateway instead of public subnets.",
   },
-  "fargateVpcId": {
+  fargateVpcId: {
     default: "",
     description: "Fargate: an existing VPC to use (with fargate.subnetIds); empty creates one.",
   },
-  "fargateSubnetIds": { default: "[]", description: "Fargate: public subnets of fargate.vpcId in at least 2 AZs." },
-  "fargateDomainName": {
+  fargateSubnetIds: { default: "[]", description: "Fargate: public subnets of fargate.vpcId in at least 2 AZs." },
+  fargateDomainName: {
     default: "",
     description: "Fargate: a custom domain for CloudFront (with fargate.certificateArn).",
   },
-  "fargateCertificateArn": {
+  fargateCertificateArn: {
     default: "",
     description: "Fargate: ACM certificate in us-east-1 for fargate.domainName.",
   },
-  "cloudrunEdge": {
+  cloudrunEdge: {
     default: "auto",
     description: "Cloud Run: auto | none | loadbalancer. auto is loadbalancer for stacks named prod*, none otherwise.",
   },
-  "cloudrunDomain": {
+  cloudrunDomain: {
     default: "",
     description: "Cloud Run: custom domain for the load-balancer edge; empty uses <ip>.nip.io.",
   },
-  "cloudrunMaxInstances": {
+  cloudrunMaxInstances: {
     default: String(DEPLOY_DEFAULTS.cloudrun.maxInstances),
     description: "Cloud Run: most instances, a cost and abuse cap.",
   },
-  "cloudrunCpu": {
+  cloudrunCpu: {
     default: String(DEPLOY_DEFAULTS.cloudrun.cpu),
     description: "Cloud Run: vCPU per instance: 1, 2, 4, 6 or 8.",
   },
-  "cloudrunConcurrency": {
+  cloudrunConcurrency: {
     default: String(DEPLOY_DEFAULTS.cloudrun.concurrency),
     description: "Cloud Run: requests one instance serves at once.",
   },
-  "ec2InstanceType": {
+  ec2InstanceType: {
     default: DEPLOY_DEFAULTS.ec2.instanceType,
     description: "EC2: a Graviton (arm64) instance type.",
   },
-  "ec2AllowedCidrs": {
+  ec2AllowedCidrs: {
     default: JSON.stringify(DEPLOY_DEFAULTS.ec2.allowedCidrs),
     description: "EC2: CIDRs that may reach ports 443 and 80 (auth and rate limits protect them).",
   },
-  "ec2SshCidr": {
+  ec2SshCidr: {
     default: "",
     description: "EC2: one CIDR allowed on port 22 (never 0.0.0.0/0); empty: no SSH, use SSM.",
   },
-  "ec2Domain": {
+  ec2Domain: {
     default: "",
     description: "EC2: the certificate's host name (A record to the EIP); empty: <eip>.sslip.io.",
   },
-  "ec2AcmeEmail": {
+  ec2AcmeEmail: {
     default: "",
     description: "EC2: e-mail for the Let's Encrypt account; empty registers without one.",
   },
-  "usageRequestsPerMonth": {
+  usageRequestsPerMonth: {
     default: String(USAGE_DEFAULTS.requestsPerMonth),
     description: "Cost estimate: requests per month (the estimatedMonthlyCostUsd output).",
   },
-  "usageAvgDurationMs": {
+  usageAvgDurationMs: {
     default: String(USAGE_DEFAULTS.avgDurationMs),
     description: "Cost estimate: average request duration, ms.",
   },
-  "usageAvgResponseKb": {
+  usageAvgResponseKb: {
     default: String(USAGE_DEFAULTS.avgResponseKb),
     description: "Cost estimate: average response size, KB.",
   },
-  "usagePeakToAverage": {
+  usagePeakToAverage: {
     default: String(USAGE_DEFAULTS.peakToAverage),
     description: "Cost estimate: peak ÷ average request rate.",
   },
-  "usageLogBytesPerRequest": {
+  usageLogBytesPerRequest: {
     default: String(USAGE_DEFAULTS.logBytesPerRequest),
     description: "Cost estimate: log bytes written per request.",
   },
-  "usageFreeTier": {
+  usageFreeTier: {
     default: String(USAGE_DEFAULTS.freeTier),
     description: "Cost estimate: apply published free tiers.",
   },

@@ -3,7 +3,7 @@
  * `usage.*`. Used for the stack outputs (`estimatedMonthlyCostUsd`, `costBreakdown`) and by `npm run cost -- --stack`.
  */
 
-import type { McpTarget } from "../infra/contract.js";
+import type { McpTarget } from "../infra/core/contract.js";
 import {
   cloudRunCost,
   ec2Cost,
@@ -11,8 +11,8 @@ import {
   lambdaCost,
   type PricingOptions,
   type TargetCost,
-} from "../infra/cost/model.js";
-import { AWS_REGIONS, type AwsRegion, GCP_REGIONS, type GcpRegion } from "../infra/cost/prices.js";
+} from "../infra/core/cost/model.js";
+import { AWS_REGIONS, type AwsRegion, GCP_REGIONS, type GcpRegion } from "../infra/core/cost/prices.js";
 import type { StackConfig } from "./config.js";
 import { targetSizing } from "./sizing.js";
 
@@ -21,7 +21,7 @@ export function pricingOptions(config: StackConfig, usage = config.usage): Prici
   const region = config.awsRegion as AwsRegion;
   if (!AWS_REGIONS.includes(region)) {
     throw new RangeError(
-      `aws:region=${config.awsRegion} has no prices in infra/cost/prices.ts; priced: ${AWS_REGIONS.join(", ")}`,
+      `aws:region=${config.awsRegion} has no prices in infra/core/cost/prices.ts; priced: ${AWS_REGIONS.join(", ")}`,
     );
   }
   const gcpRegion = GCP_REGIONS.includes(config.cloudrun.region as GcpRegion)

@@ -11,9 +11,9 @@ import { FargateMcpService } from "../components/fargate-mcp-service.js";
 import { LambdaMcpService } from "../components/lambda-mcp-service.js";
 import { ApiKeys } from "../infra/api-keys.js";
 import { ArtifactRegistryImage } from "../infra/artifact-registry-image.js";
-import { allClientConfigs } from "../infra/client-configs.js";
-import type { McpServiceOutputs, McpTarget } from "../infra/contract.js";
-import type { CostLine, TargetCost } from "../infra/cost/model.js";
+import { allClientConfigs } from "../infra/core/client-configs.js";
+import type { McpServiceOutputs, McpTarget } from "../infra/core/contract.js";
+import type { CostLine, TargetCost } from "../infra/core/cost/model.js";
 import { EcrImage } from "../infra/image.js";
 import { loadStackConfig, type StackConfig, StackConfigError } from "./config.js";
 import { estimateStack } from "./cost.js";
@@ -27,7 +27,7 @@ export interface StackOutputs {
   apiKeyParameterNames: pulumi.Output<string[]>;
   /** Every client's config (the shapes `npm run connect` prints), with key references only. */
   clientConfigs: pulumi.Output<ReturnType<typeof allClientConfigs>>;
-  /** USD/month for `usage.*`, from infra/cost/model.ts with this stack's sizing; null when the region has no prices. */
+  /** USD/month for `usage.*`, from infra/core/cost/model.ts with this stack's sizing; null when the region has no prices. */
   estimatedMonthlyCostUsd: number | null;
   /** The estimate's line items, each with quantity, unit price and source. */
   costBreakdown: CostLine[];

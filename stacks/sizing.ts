@@ -2,7 +2,7 @@
  * Each target's sizing from the stack config, in one place: the stack program hands it to the target's component,
  * and stacks/cost.ts hands the same object to the cost model, so the estimate always prices what is deployed.
  */
-import type { CloudRunSizing, Ec2Sizing, FargateSizing, LambdaSizing } from "../infra/cost/model.js";
+import type { CloudRunSizing, Ec2Sizing, FargateSizing, LambdaSizing } from "../infra/core/cost/model.js";
 import type { StackConfig } from "./config.js";
 
 export interface TargetSizing {

@@ -13,7 +13,7 @@
 import { createHash } from "node:crypto";
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { DEPLOY_DEFAULTS } from "../../infra/defaults.js";
+import { DEPLOY_DEFAULTS } from "../../infra/core/defaults.js";
 import { assumeRolePolicy } from "../../infra/iam.js";
 import { readKeyParameter } from "../../infra/ssm-read.js";
 

@@ -1,13 +1,13 @@
 /**
  * `estimate_cost`: what a month of traffic costs on each deployment target, from the same model as `npm run cost` and
- * the stack outputs (infra/cost/model.ts), with sourced line items.
+ * the stack outputs (infra/core/cost/model.ts), with sourced line items.
  */
 import { z } from "zod";
-import { MCP_TARGETS } from "../../infra/contract.js";
-import { cheapest } from "../../infra/cost/crossover.js";
-import { estimateAll, unpriced } from "../../infra/cost/model.js";
-import { AWS_REGIONS, GCP_REGION_FOR, GCP_REGIONS } from "../../infra/cost/prices.js";
-import { USAGE_DEFAULTS } from "../../infra/defaults.js";
+import { MCP_TARGETS } from "../../infra/core/contract.js";
+import { cheapest } from "../../infra/core/cost/crossover.js";
+import { estimateAll, unpriced } from "../../infra/core/cost/model.js";
+import { AWS_REGIONS, GCP_REGION_FOR, GCP_REGIONS } from "../../infra/core/cost/prices.js";
+import { USAGE_DEFAULTS } from "../../infra/core/defaults.js";
 import { defineTool } from "./types.js";
 
 const line = z.object({

@@ -2,8 +2,8 @@
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { expect } from "chai";
-import { tlsCheck } from "../../infra/connect/verify.js";
-import { verifyCommand } from "../../infra/connect/verify-cli.js";
+import { tlsCheck } from "../../stacks/cli/verify.js";
+import { verifyCommand } from "../../stacks/cli/verify-cli.js";
 import { newKey } from "../helpers/secrets.js";
 import { startTestServer } from "../helpers/server.js";
 

@@ -4,11 +4,11 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { expect } from "chai";
-import type { TargetCost } from "../../infra/cost/model.js";
+import type { TargetCost } from "../../infra/core/cost/model.js";
 import { ROOT } from "../helpers/process.js";
 
 function cost(...args: string[]) {
-  const r = spawnSync(process.execPath, ["--import", "tsx", "infra/cost/cli.ts", ...args], {
+  const r = spawnSync(process.execPath, ["--import", "tsx", "stacks/cli/cost-cli.ts", ...args], {
     cwd: ROOT,
     encoding: "utf8",
     timeout: 120_000,

@@ -4,7 +4,7 @@
  * Shared quantities: a month is 730 h = 2,628,000 s; GB = 2^30 bytes, KB = 1024 bytes.
  */
 import { expect } from "chai";
-import { cheapest, crossovers } from "../../infra/cost/crossover.js";
+import { cheapest, crossovers } from "../../infra/core/cost/crossover.js";
 import {
   cloudRunCost,
   ec2Cost,
@@ -13,7 +13,7 @@ import {
   lambdaCost,
   type PricingOptions,
   type TargetCost,
-} from "../../infra/cost/model.js";
+} from "../../infra/core/cost/model.js";
 
 const at = (requestsPerMonth: number, freeTier = false): PricingOptions => ({
   region: "us-east-1",

@@ -1,6 +1,6 @@
 /** The real entry point as a process: `npm start` in dev mode, key hygiene, a refused start, and SIGTERM. */
 import { expect } from "chai";
-import { API_KEY_ENV } from "../../infra/client-configs.js";
+import { API_KEY_ENV } from "../../infra/core/client-configs.js";
 import { connectClient } from "../helpers/client.js";
 import { spawnProcess } from "../helpers/process.js";
 import { newKey, secrets } from "../helpers/secrets.js";

@@ -2,7 +2,7 @@
 import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { ErrorCode, McpError } from "@modelcontextprotocol/sdk/types.js";
 import { expect } from "chai";
-import { estimateAll } from "../../infra/cost/model.js";
+import { estimateAll } from "../../infra/core/cost/model.js";
 import { connectClient } from "../helpers/client.js";
 import { newKey } from "../helpers/secrets.js";
 import { startTestServer, type TestServer } from "../helpers/server.js";

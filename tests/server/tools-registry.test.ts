@@ -7,7 +7,7 @@ import { TOOLS } from "../../server/tools/index.js";
 
 describe("tool registry", () => {
   it("lists every tool file in server/tools/", async () => {
-    const files = readdirSync(new URL("../../server/tools/", import.meta.url)).filter(
+    const files = readdirSync(new URL("../../server/tools", import.meta.url)).filter(
       (f) => f.endsWith(".ts") && f !== "index.ts" && f !== "types.ts",
     );
     const fromFiles = await Promise.all(

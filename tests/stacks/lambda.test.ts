@@ -1,7 +1,7 @@
 import { expect } from "chai";
 import { ACCESS_LOG_FORMAT, edgeKeyValue } from "../../components/lambda/rest-api-edge.js";
-import { allClientConfigs } from "../../infra/client-configs.js";
-import { lambdaCost } from "../../infra/cost/model.js";
+import { allClientConfigs } from "../../infra/core/client-configs.js";
+import { lambdaCost } from "../../infra/core/cost/model.js";
 import {
   ACCOUNT,
   inputsOf,

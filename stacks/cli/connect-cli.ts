@@ -16,7 +16,7 @@ import {
   claudeCodeCommand,
   currentPathEnv,
   type PathEnv,
-} from "../client-configs.js";
+} from "../../infra/core/client-configs.js";
 import { ConfigFileError, mergeConfig, readIfExists, writeConfigFile } from "./config-file.js";
 import { ENDPOINT_OPTIONS, resolveEndpoint, UsageError } from "./sources.js";
 

@@ -1,9 +1,9 @@
 /** `npm run cost -- --stack NAME`: the stack's Pulumi.<NAME>.yaml config, with CLI flags overriding `usage.*`. */
 import { readFileSync } from "node:fs";
 import { parse } from "yaml";
-import { NAMESPACE, parseStackConfig } from "../../stacks/config.js";
-import { estimateStackTargets } from "../../stacks/cost.js";
-import type { TargetCost, UsageProfile } from "./model.js";
+import type { TargetCost, UsageProfile } from "../../infra/core/cost/model.js";
+import { NAMESPACE, parseStackConfig } from "../config.js";
+import { estimateStackTargets } from "../cost.js";
 
 /** @throws {RangeError} when the stack file is missing or its config is invalid. */
 export function stackCostsAt(stack: string, override: Partial<UsageProfile>) {

@@ -27,7 +27,7 @@ export interface McpServiceArgs {
   rateLimit: RateLimitArgs;
   /** Requests per API key per month at the edge, where the edge supports quotas. @default no quota */
   monthlyQuota?: number;
-  /** Memory, MiB. @default 512 (infra/defaults.ts) */
+  /** Memory, MiB. @default 512 (infra/core/defaults.ts) */
   memoryMiB?: number;
   /** Log retention, days; one of CloudWatch's allowed values. @default 30 */
   logRetentionDays?: number;

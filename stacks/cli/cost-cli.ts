@@ -8,10 +8,16 @@
  */
 import { writeFileSync } from "node:fs";
 import { parseArgs } from "node:util";
-import { cheapest, crossovers } from "./crossover.js";
-import { estimateAll, type PricingOptions, type TargetCost, usageProfile } from "./model.js";
-import { AWS_REGIONS, type AwsRegion, GCP_REGION_FOR, GCP_REGIONS, type GcpRegion } from "./prices.js";
-import { costTable, crossoverText, footnotes } from "./report.js";
+import { cheapest, crossovers } from "../../infra/core/cost/crossover.js";
+import { estimateAll, type PricingOptions, type TargetCost, usageProfile } from "../../infra/core/cost/model.js";
+import {
+  AWS_REGIONS,
+  type AwsRegion,
+  GCP_REGION_FOR,
+  GCP_REGIONS,
+  type GcpRegion,
+} from "../../infra/core/cost/prices.js";
+import { costTable, crossoverText, footnotes } from "../../infra/core/cost/report.js";
 
 class UsageError extends Error {}
 
@@ -70,7 +76,7 @@ async function main(argv: string[]): Promise<void> {
   }
   const costs = costsAt(usage.requestsPerMonth);
   if (values.chart) {
-    const { renderCostChart } = await import("./chart.js");
+    const { renderCostChart } = await import("../../infra/core/cost/chart.js");
     writeFileSync(values.chart, await renderCostChart(costsAt, usage.requestsPerMonth, title));
   }
   if (values.json) {

@@ -6,7 +6,7 @@
 import { copyFileSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
 import { applyEdits, modify, type ParseError, parse, printParseErrorCode } from "jsonc-parser";
-import type { ClientSpec } from "../client-configs.js";
+import type { ClientSpec } from "../../infra/core/client-configs.js";
 
 /** The file was left untouched; `message` says why. */
 export class ConfigFileError extends Error {}

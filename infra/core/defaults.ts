@@ -1,8 +1,22 @@
 /**
  * Deployment defaults, in one place: components apply them with `??`, and the stack config's defaults in Pulumi.yaml
- * match them (a test checks). Rate limits and paths come from the server's own defaults, so edge and app agree.
+ * match them (a test checks). The pure layer: no Pulumi, no server code. The server takes its rate-limit and path
+ * defaults from {@link EDGE_AND_APP_DEFAULTS} here, so edge and app agree.
  */
-import { SERVER_DEFAULTS } from "../server/defaults.js";
+
+/** Defaults the edge (every target) and the app (server/defaults.ts) share. */
+export const EDGE_AND_APP_DEFAULTS = {
+  /** Streamable HTTP endpoint. */
+  mcpPath: "/mcp",
+  /** Unauthenticated health check used by Lambda Web Adapter, ALB, Cloud Run and nginx. */
+  healthPath: "/healthz",
+  /** Sustained requests/s per API key. */
+  rateLimitRps: 20,
+  /** Requests per API key allowed at once. */
+  rateLimitBurst: 40,
+  /** Requests/min per client IP without a valid key. */
+  rateLimitIpPerMinute: 60,
+} as const;
 
 /** CloudWatch Logs' allowed retention values, days. */
 export const LOG_RETENTION_DAYS = [
@@ -11,7 +25,7 @@ export const LOG_RETENTION_DAYS = [
 
 /**
  * Cost-model assumptions, documented in the README ("Which target is cheapest?"). Not prices: those are in
- * infra/cost/prices.ts.
+ * infra/core/cost/prices.ts.
  */
 export const COST_ASSUMPTIONS = {
   /** Share of Lambda requests that start a new sandbox. */
@@ -43,14 +57,14 @@ export const DEPLOY_DEFAULTS = {
   logRetentionDays: 30,
   rateLimit: {
     /** requests/s per key */
-    requestsPerSecond: SERVER_DEFAULTS.rateLimitRps,
+    requestsPerSecond: EDGE_AND_APP_DEFAULTS.rateLimitRps,
     /** requests per key at once */
-    burst: SERVER_DEFAULTS.rateLimitBurst,
+    burst: EDGE_AND_APP_DEFAULTS.rateLimitBurst,
     /** requests/min per IP without a valid key */
-    perIpRequestsPerMinute: SERVER_DEFAULTS.rateLimitIpPerMinute,
+    perIpRequestsPerMinute: EDGE_AND_APP_DEFAULTS.rateLimitIpPerMinute,
   },
-  mcpPath: SERVER_DEFAULTS.mcpPath,
-  healthPath: SERVER_DEFAULTS.healthPath,
+  mcpPath: EDGE_AND_APP_DEFAULTS.mcpPath,
+  healthPath: EDGE_AND_APP_DEFAULTS.healthPath,
   /** Images kept in the ECR repository. */
   keepImages: 10,
   /** Length of a generated API key: alphanumeric, inside API Gateway's 20 to 128 rule. */
