@@ -28,7 +28,9 @@ export interface StackConfig {
   rateLimit: { requestsPerSecond: number; burst: number };
   /** Requests per key per month; undefined for no quota. */
   monthlyQuota: number | undefined;
-  /** Existing SSM parameters; empty means "create one key". */
+  /** Keys this stack generates, one SSM SecureString `/mcp-anywhere/<stack>/api-keys/<id>` each. */
+  apiKeyIds: string[];
+  /** Existing SSM SecureString parameters, used as they are (created and rotated outside this stack). */
   apiKeyParameterNames: string[];
   /** MiB */
   memoryMiB: number;
@@ -90,9 +92,14 @@ export const CONFIG_KEYS = {
     description: "Requests per API key allowed at once, at the edge and in the app.",
   },
   monthlyQuota: { default: "0", description: "Requests per API key per month at the edge; 0 for no quota." },
+  apiKeyIds: {
+    default: '["default"]',
+    description:
+      "Ids of the API keys this stack generates, one SSM SecureString /mcp-anywhere/<stack>/api-keys/<id> each (npm run keys).",
+  },
   apiKeyParameterNames: {
     default: "[]",
-    description: "Existing SSM SecureString parameter names holding API keys; empty creates one key.",
+    description: "Existing SSM SecureString parameter names holding more API keys, used as they are.",
   },
   memoryMiB: { default: String(DEPLOY_DEFAULTS.memoryMiB), description: "Memory per instance, MiB." },
   logRetentionDays: {
@@ -486,6 +493,13 @@ export function parseStackConfig(raw: RawConfig, project: string, stack: string)
     awsRegion: awsRegion ?? "",
     rateLimit: { requestsPerSecond, burst },
     monthlyQuota: monthlyQuota > 0 ? monthlyQuota : undefined,
+    apiKeyIds: stringArray(
+      raw,
+      "apiKeyIds",
+      problems,
+      /^[A-Za-z0-9_.-]{1,64}$/,
+      'key ids (letters, digits, _ . -), e.g. ["default"]',
+    ),
     apiKeyParameterNames: stringArray(
       raw,
       "apiKeyParameterNames",
