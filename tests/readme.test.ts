@@ -2,7 +2,7 @@
 import { readFileSync } from "node:fs";
 import { expect } from "chai";
 import { ENV_DOCS } from "../server/config.js";
-import { CONFIG_KEYS, NAMESPACE } from "../stacks/config.js";
+import { CONFIG_SCHEMA, NAMESPACE, rawDefault } from "../stacks/config-schema.js";
 
 const README = readFileSync(new URL("../README.md", import.meta.url), "utf8");
 
@@ -21,11 +21,11 @@ describe("README", () => {
     });
   }
 
-  for (const [key, spec] of Object.entries(CONFIG_KEYS)) {
+  for (const key of Object.keys(CONFIG_SCHEMA) as (keyof typeof CONFIG_SCHEMA)[]) {
     it(`documents the stack config key ${NAMESPACE}:${key} with its default`, () => {
       const row = README.split("\n").find((l) => l.startsWith(`| \`${NAMESPACE}:${key}\` |`));
       expect(row, `no table row for ${key}`).to.be.a("string");
-      expect(row?.split("|")[2]?.replaceAll("`", "").trim()).to.equal(spec.default ?? "(required)");
+      expect(row?.split("|")[2]?.replaceAll("`", "").trim()).to.equal(rawDefault(key) ?? "(required)");
     });
   }
 });

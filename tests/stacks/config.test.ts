@@ -2,7 +2,9 @@
 import { readFileSync } from "node:fs";
 import { expect } from "chai";
 import { parse } from "yaml";
-import { CONFIG_KEYS, parseStackConfig, type RawConfig, StackConfigError } from "../../stacks/config.js";
+import { renderPulumiYaml, renderReadme } from "../../stacks/cli/config-sync.js";
+import { parseStackConfig, type RawConfig, StackConfigError } from "../../stacks/config.js";
+import { CONFIG_SCHEMA, type ConfigKeySpec } from "../../stacks/config-schema.js";
 import { thrownMessage } from "../helpers/errors.js";
 import { attempt, stackFileConfig } from "../helpers/run-stack.js";
 
@@ -18,10 +20,11 @@ describe("stack config", () => {
       awsRegion: "ap-northeast-1",
       rateLimit: { requestsPerSecond: 20, burst: 40 },
       monthlyQuota: undefined,
+      apiKeyIds: ["default"],
       apiKeyParameterNames: [],
       memoryMiB: 512,
       logRetentionDays: 30,
-      lambda: { streaming: false, reservedConcurrency: undefined, manageApiGatewayAccount: true },
+      lambda: { streaming: false, reservedConcurrency: undefined, manageApiGatewayAccount: false },
     });
   });
 
@@ -34,7 +37,7 @@ describe("stack config", () => {
     [
       "a missing target",
       { "mcp-anywhere:target": undefined },
-      "mcp-anywhere:target=(not set) is invalid; allowed: lambda, fargate, cloudrun, ec2",
+      "mcp-anywhere:target=(not set) is required; allowed: lambda, fargate, cloudrun, ec2",
     ],
     [
       "SSH open to the world",
@@ -73,7 +76,7 @@ describe("stack config", () => {
     [
       "fargate minTasks above maxTasks",
       { "mcp-anywhere:target": "fargate", "mcp-anywhere:fargateMinTasks": "4", "mcp-anywhere:fargateMaxTasks": "2" },
-      'mcp-anywhere:fargateMinTasks="4" is more than mcp-anywhere:fargateMaxTasks="2"; allowed: minTasks <= maxTasks',
+      'mcp-anywhere:fargateMinTasks="4" is more than mcp-anywhere:fargateMaxTasks="2"; allowed: fargateMinTasks <= fargateMaxTasks',
     ],
     [
       "a domain without a certificate",
@@ -120,7 +123,7 @@ describe("stack config", () => {
     [
       "a negative rate",
       { "mcp-anywhere:rateLimitRps": "-5" },
-      'mcp-anywhere:rateLimitRps="-5" is invalid; allowed: a number from 1 to 10000 (requests/s)',
+      'mcp-anywhere:rateLimitRps="-5" is invalid; allowed: an integer from 1 to 10000 (requests/s) (pulumi config set mcp-anywhere:rateLimitRps 50)',
     ],
     [
       "a fractional burst",
@@ -156,12 +159,12 @@ describe("stack config", () => {
     [
       "parameter names that are not a list",
       { "mcp-anywhere:apiKeyParameterNames": "/a/b" },
-      'mcp-anywhere:apiKeyParameterNames="/a/b" is invalid; allowed: a JSON array of SSM parameter names',
+      `mcp-anywhere:apiKeyParameterNames="/a/b" is invalid; allowed: a list of distinct SSM parameter names (letters, digits, _ . - /) (pulumi config set --path 'mcp-anywhere:apiKeyParameterNames[0]' /mcp/keys/alice)`,
     ],
     [
       "duplicate parameter names",
       { "mcp-anywhere:apiKeyParameterNames": '["/a","/a"]' },
-      "is invalid; allowed: distinct names",
+      'mcp-anywhere:apiKeyParameterNames="[\\"/a\\",\\"/a\\"]" is invalid; allowed: a list of distinct',
     ],
   ];
   for (const [what, override, message] of cases) {
@@ -205,21 +208,27 @@ describe("stack config", () => {
       expect(project.main).to.equal("stacks/index.ts");
     });
 
-    it("declares exactly the keys the program reads, each with a type and a description", () => {
-      expect(Object.keys(project.config)).to.have.members(Object.keys(CONFIG_KEYS));
+    it("declares exactly the schema's keys, as `npm run config:sync` generates them", () => {
+      const text = readFileSync(new URL("../../Pulumi.yaml", import.meta.url), "utf8");
+      expect(renderPulumiYaml(text), "Pulumi.yaml is stale: run npm run config:sync").to.equal(text);
+      expect(Object.keys(project.config)).to.deep.equal(Object.keys(CONFIG_SCHEMA));
       for (const [key, decl] of Object.entries(project.config)) {
+        expect(key, "a dotted key is a property path to the Pulumi CLI").to.match(/^[a-z][A-Za-z0-9]*$/);
         expect(decl.type, key).to.be.oneOf(["string", "integer", "boolean", "array"]);
         expect(decl.description, key).to.be.a("string").with.length.greaterThan(10);
       }
     });
 
-    it("has the same defaults as the code, and none for the required target", () => {
-      for (const [key, spec] of Object.entries(CONFIG_KEYS)) {
-        const declared = project.config[key]?.default;
-        const asPulumiHandsIt =
-          declared === undefined ? undefined : typeof declared === "string" ? declared : JSON.stringify(declared);
-        expect(asPulumiHandsIt, key).to.equal(spec.default);
+    it("has no default for the required target, and the schema's default for every other key", () => {
+      expect(project.config.target).to.not.have.property("default");
+      for (const [key, spec] of Object.entries(CONFIG_SCHEMA) as [string, ConfigKeySpec][]) {
+        if (key !== "target") expect(project.config[key]?.default, key).to.deep.equal(spec.default);
       }
+    });
+
+    it("the README's config table is the one the schema generates", () => {
+      const text = readFileSync(new URL("../../README.md", import.meta.url), "utf8");
+      expect(renderReadme(text), "README.md is stale: run npm run config:sync").to.equal(text);
     });
 
     it("dev targets lambda in ap-northeast-1; prod sets production limits", () => {

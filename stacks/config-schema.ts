@@ -1,0 +1,409 @@
+/**
+ * The stack config schema: the one source of truth for every `mcp-anywhere:` key. The program validates config with it
+ * (stacks/config.ts), and Pulumi.yaml's `config:` block and the README's config table are generated from it
+ * (`npm run config:sync`; a test fails when either is stale).
+ *
+ * Keys are flat camelCase with no dot. A dotted key (`ec2.allowedCidrs`) is a property path to the Pulumi CLI
+ * (`pulumi config set --path`) but a flat name to the Node SDK's `Config.get`, so the two would read different values;
+ * and typed dotted keys fail validation on Pulumi CLI 3.202 up to the release with pulumi/pulumi#21246
+ * (https://github.com/pulumi/pulumi/issues/21219).
+ */
+import { z } from "zod";
+import { CLOUD_RUN_CPUS, CLOUD_RUN_EDGES } from "../components/cloudrun-mcp-service.js";
+import { FARGATE_SIZES } from "../components/fargate-mcp-service.js";
+import { MCP_TARGETS } from "../infra/core/contract.js";
+import { DEPLOY_DEFAULTS, LOG_RETENTION_DAYS, USAGE_DEFAULTS } from "../infra/core/defaults.js";
+
+export const NAMESPACE = "mcp-anywhere";
+
+/** The types a Pulumi.yaml `config:` declaration may have (https://www.pulumi.com/docs/iac/concepts/projects/project-file/). */
+export type PulumiConfigType = "string" | "integer" | "boolean" | "array";
+
+/** One config key: how Pulumi declares it, how the program validates it, and how a user sets it. */
+export interface ConfigKeySpec {
+  /** The Pulumi.yaml type; also how the raw string Pulumi hands over is decoded. */
+  type: PulumiConfigType;
+  /** Validates the decoded value. */
+  schema: z.ZodType;
+  /** The decoded default (Pulumi.yaml `default`); undefined: required, no default. */
+  default?: string | number | boolean | readonly string[];
+  /** Pulumi.yaml description and README meaning. */
+  description: string;
+  /** What the error message says is allowed. */
+  allowed: string;
+  /** A valid, non-default value (for arrays, one element): used in `pulumi config set` hints and tests. */
+  example: string;
+}
+
+type Typed<T extends PulumiConfigType> = ConfigKeySpec & { type: T };
+
+const int = (
+  min: number,
+  max: number,
+  unit: string,
+  def: number,
+  description: string,
+  example: number,
+): Typed<"integer"> => ({
+  type: "integer",
+  schema: z.number().int().min(min).max(max),
+  default: def,
+  description,
+  allowed: `an integer from ${min} to ${max} (${unit})`,
+  example: String(example),
+});
+
+const oneOfInts = (values: readonly number[], def: number, description: string, example: number): Typed<"integer"> => ({
+  type: "integer",
+  schema: z.number().refine((n) => values.includes(n)),
+  default: def,
+  description,
+  allowed: values.join(", "),
+  example: String(example),
+});
+
+const bool = (def: boolean, description: string): Typed<"boolean"> => ({
+  type: "boolean",
+  schema: z.boolean(),
+  default: def,
+  description,
+  allowed: "true, false",
+  example: String(!def),
+});
+
+/** An optional string: "" means not set. */
+const optional = (pattern: RegExp, allowed: string, description: string, example: string): Typed<"string"> => ({
+  type: "string",
+  schema: z.string().regex(new RegExp(`^$|${pattern.source}`, pattern.flags)),
+  default: "",
+  description,
+  allowed: `${allowed}, or empty`,
+  example,
+});
+
+/** A list of distinct strings matching `pattern`. */
+const list = (
+  pattern: RegExp,
+  def: readonly string[],
+  what: string,
+  description: string,
+  example: string,
+): Typed<"array"> => ({
+  type: "array",
+  schema: z
+    .array(z.string().regex(pattern))
+    .refine((items) => new Set(items).size === items.length, { message: "duplicates" }),
+  default: def,
+  description,
+  allowed: `a list of distinct ${what}`,
+  example,
+});
+
+const DNS_NAME = /^([a-z0-9]([a-z0-9-]*[a-z0-9])?\.)+[a-z]{2,}$/;
+const IPV4_CIDR = /^(25[0-5]|2[0-4]\d|1?\d?\d)(\.(25[0-5]|2[0-4]\d|1?\d?\d)){3}\/(\d|[12]\d|3[0-2])$/;
+/** SSM parameter names: https://docs.aws.amazon.com/systems-manager/latest/userguide/sysman-paramstore-su-create.html */
+const SSM_NAME = /^\/?[A-Za-z0-9_.\-/]{1,2011}$/;
+/** An id in `/mcp-anywhere/<stack>/api-keys/<id>` and in a Pulumi resource name. */
+export const API_KEY_ID = /^[A-Za-z0-9_.-]{1,64}$/;
+const FARGATE_CPU_UNITS = Object.keys(FARGATE_SIZES)
+  .map((vcpu) => Number(vcpu) * 1024)
+  .sort((a, b) => a - b);
+
+/** Every `mcp-anywhere:` key, in Pulumi.yaml order. */
+export const CONFIG_SCHEMA = {
+  target: {
+    type: "string",
+    schema: z.enum(MCP_TARGETS),
+    description: `Deployment target: ${MCP_TARGETS.join(" | ")}. Required.`,
+    allowed: MCP_TARGETS.join(", "),
+    example: "fargate",
+  },
+  rateLimitRps: int(
+    1,
+    10_000,
+    "requests/s",
+    DEPLOY_DEFAULTS.rateLimit.requestsPerSecond,
+    "Sustained requests/s per API key, at the edge and in the app.",
+    50,
+  ),
+  rateLimitBurst: int(
+    1,
+    5_000,
+    "requests",
+    DEPLOY_DEFAULTS.rateLimit.burst,
+    "Requests per API key allowed at once, at the edge and in the app.",
+    100,
+  ),
+  monthlyQuota: int(
+    0,
+    1e12,
+    "requests/month",
+    0,
+    "Lambda: requests per API key per month at the edge (API Gateway usage plan); 0 for no quota.",
+    1_000_000,
+  ),
+  apiKeyIds: list(
+    API_KEY_ID,
+    ["default"],
+    "key ids (letters, digits, _ . -; at most 64)",
+    "Ids of the API keys this stack generates, one SSM SecureString /mcp-anywhere/<stack>/api-keys/<id> each (npm run keys).",
+    "k2026-11",
+  ),
+  apiKeyParameterNames: list(
+    SSM_NAME,
+    [],
+    "SSM parameter names (letters, digits, _ . - /)",
+    "Existing SSM SecureString parameter names holding more API keys, used as they are.",
+    "/mcp/keys/alice",
+  ),
+  memoryMiB: int(
+    128,
+    10_240,
+    "MiB",
+    DEPLOY_DEFAULTS.memoryMiB,
+    "Memory per function, task or instance, MiB (Fargate: must fit fargateCpu).",
+    1024,
+  ),
+  logRetentionDays: oneOfInts(
+    LOG_RETENTION_DAYS,
+    DEPLOY_DEFAULTS.logRetentionDays,
+    "Log retention, days (a CloudWatch retention value).",
+    90,
+  ),
+  lambdaStreaming: bool(false, "Lambda: stream responses through API Gateway (SSE) instead of buffering them."),
+  lambdaReservedConcurrency: {
+    type: "integer",
+    schema: z
+      .number()
+      .int()
+      .min(-1)
+      .max(10_000)
+      .refine((n) => n !== 0),
+    default: -1,
+    description: "Lambda: reserved concurrency cap as a cost guard; -1 for none.",
+    allowed: "-1 (no cap) or 1 to 10000 (0 would stop every invocation)",
+    example: "100",
+  },
+  lambdaManageApiGatewayAccount: bool(
+    false,
+    "Lambda: opt in to setting the region's API Gateway CloudWatch Logs role (a per-account, per-region singleton), which access logs need.",
+  ),
+  fargateCpu: oneOfInts(
+    FARGATE_CPU_UNITS,
+    DEPLOY_DEFAULTS.fargate.cpu * 1024,
+    `Fargate: CPU units per task (1024 = 1 vCPU): ${FARGATE_CPU_UNITS.join(", ")}.`,
+    1024,
+  ),
+  fargateMinTasks: int(1, 100, "tasks", DEPLOY_DEFAULTS.fargate.minTasks, "Fargate: tasks kept running.", 2),
+  fargateMaxTasks: int(
+    1,
+    100,
+    "tasks",
+    DEPLOY_DEFAULTS.fargate.maxTasks,
+    "Fargate: most tasks CPU autoscaling may run.",
+    6,
+  ),
+  fargatePrivateSubnets: bool(
+    false,
+    "Fargate: run tasks in private subnets behind a NAT gateway instead of public subnets.",
+  ),
+  fargateVpcId: optional(
+    /^vpc-[0-9a-f]{8,17}$/,
+    "a VPC id (vpc-…)",
+    "Fargate: an existing VPC to use (with fargateSubnetIds); empty creates one.",
+    "vpc-0123456789abcdef0",
+  ),
+  fargateSubnetIds: list(
+    /^subnet-[0-9a-f]{8,17}$/,
+    [],
+    "subnet ids (subnet-…)",
+    "Fargate: public subnets of fargateVpcId in at least 2 AZs.",
+    "subnet-0123456789abcdef0",
+  ),
+  fargateDomainName: optional(
+    DNS_NAME,
+    "a DNS name such as mcp.example.com",
+    "Fargate: a custom domain for CloudFront (with fargateCertificateArn).",
+    "mcp.example.com",
+  ),
+  fargateCertificateArn: optional(
+    /^arn:aws[a-z-]*:acm:us-east-1:\d{12}:certificate\/.+$/,
+    "an ACM certificate ARN in us-east-1 (CloudFront's region)",
+    "Fargate: ACM certificate in us-east-1 for fargateDomainName.",
+    "arn:aws:acm:us-east-1:123456789012:certificate/0a1b2c3d",
+  ),
+  cloudrunEdge: {
+    type: "string",
+    schema: z.enum(["auto", ...CLOUD_RUN_EDGES]),
+    default: "auto",
+    description: "Cloud Run: auto | none | loadbalancer. auto is loadbalancer for stacks named prod*, none otherwise.",
+    allowed: `auto, ${CLOUD_RUN_EDGES.join(", ")}`,
+    example: "loadbalancer",
+  },
+  cloudrunDomain: optional(
+    DNS_NAME,
+    "a DNS name such as mcp.example.com",
+    "Cloud Run: custom domain for the load-balancer edge; empty uses <ip>.nip.io.",
+    "mcp.example.com",
+  ),
+  cloudrunMaxInstances: int(
+    1,
+    1000,
+    "instances",
+    DEPLOY_DEFAULTS.cloudrun.maxInstances,
+    "Cloud Run: most instances, a cost and abuse cap.",
+    20,
+  ),
+  cloudrunCpu: oneOfInts(
+    CLOUD_RUN_CPUS,
+    DEPLOY_DEFAULTS.cloudrun.cpu,
+    `Cloud Run: vCPU per instance: ${CLOUD_RUN_CPUS.join(", ")}.`,
+    2,
+  ),
+  cloudrunConcurrency: int(
+    1,
+    1000,
+    "requests",
+    DEPLOY_DEFAULTS.cloudrun.concurrency,
+    "Cloud Run: requests one instance serves at once.",
+    40,
+  ),
+  ec2InstanceType: {
+    type: "string",
+    schema: z.string().regex(/^[a-z]+\d+g[a-z]*\.[a-z0-9]+$/),
+    default: DEPLOY_DEFAULTS.ec2.instanceType,
+    description: "EC2: a Graviton (arm64) instance type.",
+    allowed: "a Graviton (arm64) type such as t4g.small or m7g.medium",
+    example: "m7g.medium",
+  },
+  ec2AllowedCidrs: list(
+    IPV4_CIDR,
+    DEPLOY_DEFAULTS.ec2.allowedCidrs,
+    "IPv4 CIDRs",
+    "EC2: CIDRs that may reach ports 443 and 80 (auth and rate limits protect them).",
+    "203.0.113.0/24",
+  ),
+  ec2SshCidr: {
+    type: "string",
+    schema: z.string().refine((v) => v === "" || (IPV4_CIDR.test(v) && !v.endsWith("/0"))),
+    default: "",
+    description: "EC2: one CIDR allowed on port 22 (never 0.0.0.0/0); empty: no SSH, use SSM.",
+    allowed: "one IPv4 CIDR narrower than /0, e.g. 203.0.113.7/32 (never 0.0.0.0/0: use SSM Session Manager), or empty",
+    example: "203.0.113.7/32",
+  },
+  ec2Domain: optional(
+    DNS_NAME,
+    "a DNS name such as mcp.example.com",
+    "EC2: the certificate's host name (A record to the Elastic IP); empty: a certificate for the Elastic IP itself.",
+    "mcp.example.com",
+  ),
+  ec2AcmeEmail: optional(
+    /^[^@\s]+@[^@\s]+\.[a-zA-Z]{2,}$/,
+    "an e-mail address",
+    "EC2: e-mail for the Let's Encrypt account; empty registers without one.",
+    "ops@example.com",
+  ),
+  usageRequestsPerMonth: int(
+    0,
+    1e12,
+    "requests/month",
+    USAGE_DEFAULTS.requestsPerMonth,
+    "Cost estimate: requests per month (the estimatedMonthlyCostUsd output).",
+    5_000_000,
+  ),
+  usageAvgDurationMs: int(
+    1,
+    900_000,
+    "ms",
+    USAGE_DEFAULTS.avgDurationMs,
+    "Cost estimate: average request duration, ms.",
+    500,
+  ),
+  usageAvgResponseKb: int(
+    0,
+    6_000,
+    "KB",
+    USAGE_DEFAULTS.avgResponseKb,
+    "Cost estimate: average response size, KB.",
+    16,
+  ),
+  usagePeakToAverage: int(
+    1,
+    1_000,
+    "ratio",
+    USAGE_DEFAULTS.peakToAverage,
+    "Cost estimate: peak ÷ average request rate.",
+    5,
+  ),
+  usageLogBytesPerRequest: int(
+    0,
+    1e6,
+    "bytes",
+    USAGE_DEFAULTS.logBytesPerRequest,
+    "Cost estimate: log bytes written per request.",
+    2048,
+  ),
+  usageFreeTier: bool(USAGE_DEFAULTS.freeTier, "Cost estimate: apply published free tiers."),
+} as const satisfies Record<string, ConfigKeySpec>;
+
+export type ConfigKey = keyof typeof CONFIG_SCHEMA;
+
+/** The decoded value types, per key. */
+export type ConfigValues = {
+  [K in ConfigKey]: (typeof CONFIG_SCHEMA)[K]["type"] extends "integer"
+    ? number
+    : (typeof CONFIG_SCHEMA)[K]["type"] extends "boolean"
+      ? boolean
+      : (typeof CONFIG_SCHEMA)[K]["type"] extends "array"
+        ? string[]
+        : string;
+};
+
+/** `mcp-anywhere:<key>` */
+export const fullKey = (key: string): string => `${NAMESPACE}:${key}`;
+
+/** The exact command that sets `key` to `value` (an element, for arrays). */
+export function setCommand(key: ConfigKey, value: string = CONFIG_SCHEMA[key].example): string {
+  const spec: ConfigKeySpec = CONFIG_SCHEMA[key];
+  const quoted = /^[A-Za-z0-9_./:@-]+$/.test(value) ? value : `'${value}'`;
+  return spec.type === "array"
+    ? `pulumi config set --path '${fullKey(key)}[0]' ${quoted}`
+    : `pulumi config set ${fullKey(key)} ${quoted}`;
+}
+
+/** A default as Pulumi hands it to the program: a string, arrays as JSON. */
+export function rawDefault(key: ConfigKey): string | undefined {
+  const def = (CONFIG_SCHEMA[key] as ConfigKeySpec).default;
+  if (def === undefined) return undefined;
+  return typeof def === "string" ? def : JSON.stringify(def);
+}
+
+/**
+ * Decodes a raw config string the way its Pulumi.yaml type says: integers from decimal digits only, booleans from
+ * `true`/`false`, arrays from JSON (which is how the SDK hands over a value set with `--path` or as YAML). Returns the
+ * raw string itself when it cannot be decoded, so that the key's schema reports it.
+ */
+export function decode(type: PulumiConfigType, raw: string): unknown {
+  const value = raw.trim();
+  switch (type) {
+    case "integer":
+      return /^-?\d+$/.test(value) ? Number(value) : raw;
+    case "boolean":
+      return value === "true" ? true : value === "false" ? false : raw;
+    case "array":
+      try {
+        return JSON.parse(value) as unknown;
+      } catch {
+        return raw;
+      }
+    case "string":
+      return value;
+  }
+}
+
+/** The zod object over decoded values, every key present (defaults applied by the caller). */
+export const configObject = z.object(
+  Object.fromEntries(Object.entries(CONFIG_SCHEMA).map(([k, spec]) => [k, spec.schema])) as {
+    [K in ConfigKey]: z.ZodType<ConfigValues[K]>;
+  },
+);
