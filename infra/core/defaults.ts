@@ -6,6 +6,12 @@
 
 /** Defaults the edge (every target) and the app (server/defaults.ts) share. */
 export const EDGE_AND_APP_DEFAULTS = {
+  /** The server's TCP port in the container. */
+  port: 8080,
+  /** Largest request body, bytes (1 MiB), at the edge and in the app. */
+  maxBodyBytes: 1024 * 1024,
+  /** Grace for in-flight requests after SIGTERM, ms (the platform's stop timeout must be longer). */
+  shutdownGraceMs: 10_000,
   /** Streamable HTTP endpoint. */
   mcpPath: "/mcp",
   /** Unauthenticated health check used by Lambda Web Adapter, ALB, Cloud Run and nginx. */
@@ -69,6 +75,8 @@ export const DEPLOY_DEFAULTS = {
   keepImages: 10,
   /** Length of a generated API key: alphanumeric, inside API Gateway's 20 to 128 rule. */
   apiKeyLength: 40,
+  /** Ids of the keys a stack generates (infra/api-keys.ts), one SSM SecureString `/mcp-anywhere/<stack>/api-keys/<id>` each. */
+  apiKeyIds: ["default"],
   fargate: {
     /** vCPU per task. */
     cpu: 0.25,
@@ -108,5 +116,16 @@ export const DEPLOY_DEFAULTS = {
     streamingTimeoutSeconds: 300,
     /** API Gateway stage name. */
     stageName: "v1",
+    /**
+     * Set the region's API Gateway CloudWatch Logs role (`aws.apigateway.Account`, one per account and region). Off:
+     * the setting is region-wide, so a stack must not take it over unless asked (review finding F5).
+     */
+    manageApiGatewayAccount: false,
+    /**
+     * Stage access logs. API Gateway rejects a stage with access logging when the region has no CloudWatch Logs role
+     * set ("CloudWatch Logs role ARN must be set in account settings to enable logging"), so they are on only when
+     * asked for, or when this stack manages the role.
+     */
+    accessLogs: false,
   },
 } as const;
