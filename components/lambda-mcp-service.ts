@@ -2,9 +2,9 @@
  * `LambdaMcpService` (`mcp-anywhere:aws:LambdaMcpService`): the server image as an arm64 container-image Lambda
  * behind an API Gateway REST API with API keys and a usage plan (components/lambda/rest-api-edge.ts).
  *
- * Children: a log group for the function and one for API access logs (with retention), an execution role that may
- * write its own log group and read exactly the key parameters (KMS decrypt only via SSM, only for them), the function,
- * and the edge.
+ * Children: a log group for the function and, when access logs are on, one for API access logs (with retention), an
+ * execution role that may write its own log group and read exactly the key parameters (KMS decrypt only via SSM, only
+ * for them), the function, and the edge.
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
@@ -23,10 +23,51 @@ export interface LambdaMcpServiceArgs extends McpServiceArgs {
   streaming?: boolean;
   /** Reserved concurrency cap, a cost guard. @default none */
   reservedConcurrency?: number;
-  /** Set the region's API Gateway CloudWatch role (access logs need it once per account and region). @default true */
+  /**
+   * Set the region's API Gateway CloudWatch Logs role (`aws.apigateway.Account`, one setting per account and region,
+   * which access logs need). When on, the setting and its role are kept when the stack is destroyed (`retainOnDelete`),
+   * so other APIs keep logging; it also turns access logs on. @default false (DEPLOY_DEFAULTS.lambda)
+   */
   manageApiGatewayAccount?: boolean;
+  /**
+   * Stage access logs to `<logGroupPrefix>/apigateway-access`. API Gateway refuses a stage with access logs while the
+   * region has no CloudWatch Logs role ("CloudWatch Logs role ARN must be set in account settings to enable logging";
+   * https://docs.aws.amazon.com/apigateway/latest/developerguide/set-up-logging.html), so turn this on only when the
+   * role is set (by another stack, by hand, or with `manageApiGatewayAccount`). Access logs are on when this or
+   * `manageApiGatewayAccount` is true. @default false (DEPLOY_DEFAULTS.lambda)
+   */
+  accessLogs?: boolean;
+  /**
+   * The key parameter names as plain strings, in the order of `apiKeyParameterNames` (they name the API Gateway key
+   * resources). @default `apiKeyParameterNames`, when every entry is a plain string
+   */
+  apiKeyNames?: string[];
   /** Prefix for log group names, e.g. `/mcp-anywhere/dev`. */
   logGroupPrefix: string;
+}
+
+/**
+ * The key parameter names as plain strings (`apiKeyNames`, or `apiKeyParameterNames` when all are strings).
+ * @throws {ComponentArgsError} when they cannot be known, or `apiKeyNames` does not match `apiKeyParameterNames` in
+ *   length.
+ */
+export function plainKeyNames(
+  component: string,
+  inputs: pulumi.Input<string>[],
+  names: string[] | undefined,
+): string[] {
+  if (names !== undefined) {
+    if (names.length !== inputs.length) {
+      throw new ComponentArgsError(component, [
+        `\`apiKeyNames\` must list ${inputs.length} names, one per \`apiKeyParameterNames\` entry, got ${names.length}`,
+      ]);
+    }
+    return names;
+  }
+  if (inputs.every((n): n is string => typeof n === "string")) return inputs;
+  throw new ComponentArgsError(component, [
+    "`apiKeyNames` is required when `apiKeyParameterNames` holds outputs (the API Gateway keys are named by parameter name)",
+  ]);
 }
 
 /** Lambda memory limits, MiB (AWS Lambda Developer Guide, "Configuring function memory"). */
@@ -51,6 +92,9 @@ export class LambdaMcpService extends pulumi.ComponentResource implements McpSer
         `\`reservedConcurrency\` must be an integer >= 1 or undefined, got ${rc}`,
       ]);
     }
+    const keyNames = plainKeyNames(component, a.apiKeyParameterNames, args.apiKeyNames);
+    const manageAccount = args.manageApiGatewayAccount ?? DEPLOY_DEFAULTS.lambda.manageApiGatewayAccount;
+    const accessLogsOn = (args.accessLogs ?? DEPLOY_DEFAULTS.lambda.accessLogs) || manageAccount;
     const streaming = args.streaming ?? false;
     const timeoutSeconds = streaming
       ? DEPLOY_DEFAULTS.lambda.streamingTimeoutSeconds
@@ -59,13 +103,9 @@ export class LambdaMcpService extends pulumi.ComponentResource implements McpSer
     const ctx = awsContext(parent);
 
     const fnLogs = logGroup(`${name}-logs`, `${args.logGroupPrefix}/lambda`, a.logRetentionDays, a.tags, parent);
-    const accessLogs = logGroup(
-      `${name}-access-logs`,
-      `${args.logGroupPrefix}/apigateway-access`,
-      a.logRetentionDays,
-      a.tags,
-      parent,
-    );
+    const accessLogs = accessLogsOn
+      ? logGroup(`${name}-access-logs`, `${args.logGroupPrefix}/apigateway-access`, a.logRetentionDays, a.tags, parent)
+      : undefined;
 
     const parameterArns = a.apiKeyParameterNames.map((n) => ssmParameterArn(ctx, n));
     const role = new aws.iam.Role(
@@ -116,7 +156,11 @@ export class LambdaMcpService extends pulumi.ComponentResource implements McpSer
       name,
       {
         fn,
-        apiKeyParameterNames: a.apiKeyParameterNames,
+        apiKeyParameters: keyNames.map((n, i) => ({
+          name: n,
+          input: a.apiKeyParameterNames[i] as pulumi.Input<string>,
+        })),
+        stack: pulumi.getStack(),
         mcpPath: a.mcpPath,
         healthPath: a.healthPath,
         rateLimit: a.rateLimit,
@@ -124,7 +168,7 @@ export class LambdaMcpService extends pulumi.ComponentResource implements McpSer
         streaming,
         timeoutMs: streaming ? timeoutSeconds * 1000 : DEPLOY_DEFAULTS.lambda.integrationTimeoutMs,
         accessLogGroup: accessLogs,
-        manageApiGatewayAccount: args.manageApiGatewayAccount ?? true,
+        manageApiGatewayAccount: manageAccount,
         partition: ctx.partition,
         tags: a.tags,
       },

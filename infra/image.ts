@@ -4,21 +4,70 @@
  * a private ECR repository that scans on push and keeps the last 10 images. Consumers get the digest-pinned
  * reference, so a new image means a new deployment and a tag cannot drift.
  */
+import { posix, relative, sep } from "node:path";
 import { fileURLToPath } from "node:url";
 import * as aws from "@pulumi/aws";
 import * as dockerBuild from "@pulumi/docker-build";
 import * as pulumi from "@pulumi/pulumi";
 import { DEPLOY_DEFAULTS } from "./core/defaults.js";
 
-/** The repository root: the Docker build context. */
+/** The repository root (absolute, so machine-specific): the Docker build context. Never put it in a resource input. */
 export const BUILD_CONTEXT = fileURLToPath(new URL("..", import.meta.url));
+
+/**
+ * The build context and Dockerfile as docker-build inputs: paths relative to the working directory, which Pulumi sets
+ * to the project root when it runs the program (and the provider resolves relative paths against it; the docker-build
+ * examples use `context: { location: "./app" }`). So they read `.` and `server/Dockerfile` on every machine.
+ * docker-build compares `context.location` and `dockerfile.location` as plain strings
+ * (pulumi/pulumi-docker-build provider/internal/image.go, `Diff`), so an absolute path made every other checkout path
+ * plan a rebuild, a push and a redeploy (review finding F7).
+ * @param cwd - the working directory. @default process.cwd()
+ */
+export function buildPaths(cwd: string = process.cwd()): { context: string; dockerfile: string } {
+  const rel = relative(cwd, BUILD_CONTEXT).split(sep).join(posix.sep);
+  const context = rel === "" ? "." : rel;
+  return { context, dockerfile: posix.join(context, "server/Dockerfile") };
+}
 
 export interface EcrImageArgs {
   /** @default "linux/arm64" */
   platform?: "linux/arm64" | "linux/amd64";
   /** Images kept. @default 10 */
   keepImages?: number;
+  /**
+   * Add a repository policy that lets Lambda (`lambda.amazonaws.com`) pull, for functions of this account and region
+   * only. Set it for the lambda target. @default false
+   */
+  allowLambdaPull?: boolean;
   tags?: Record<string, string>;
+}
+
+/**
+ * The ECR repository policy Lambda needs to pull a container image: `ecr:BatchGetImage` and
+ * `ecr:GetDownloadUrlForLayer` for the service principal `lambda.amazonaws.com`, limited by `aws:SourceArn` to
+ * functions of the repository's own account and region. Without it, Lambda adds such a statement itself on
+ * CreateFunction, and only when the deployer may call `ecr:SetRepositoryPolicy` (review finding F15).
+ * Sources: https://docs.aws.amazon.com/lambda/latest/dg/images-create.html (Amazon ECR permissions) and
+ * https://repost.aws/knowledge-center/lambda-ecr-image.
+ * @param repositoryArn - `arn:<partition>:ecr:<region>:<account>:repository/<name>`.
+ * @throws {Error} when `repositoryArn` is not an ECR repository ARN.
+ */
+export function lambdaPullPolicy(repositoryArn: string): string {
+  const m = /^arn:([a-z-]+):ecr:([a-z0-9-]+):(\d{12}):repository\/.+$/.exec(repositoryArn);
+  if (!m) throw new Error(`lambdaPullPolicy: \`repositoryArn\` must be an ECR repository ARN, got ${repositoryArn}`);
+  const [, partition, region, account] = m;
+  return JSON.stringify({
+    Version: "2012-10-17",
+    Statement: [
+      {
+        Sid: "LambdaECRImageRetrievalPolicy",
+        Effect: "Allow",
+        Principal: { Service: "lambda.amazonaws.com" },
+        Action: ["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"],
+        Condition: { StringLike: { "aws:SourceArn": `arn:${partition}:lambda:${region}:${account}:function:*` } },
+      },
+    ],
+  });
 }
 
 export interface BuildAndPushArgs {
@@ -39,11 +88,12 @@ export function buildAndPushImage(
   args: BuildAndPushArgs,
   parent: pulumi.Resource,
 ): pulumi.Output<string> {
+  const paths = buildPaths();
   const image = new dockerBuild.Image(
     name,
     {
-      context: { location: BUILD_CONTEXT },
-      dockerfile: { location: `${BUILD_CONTEXT}server/Dockerfile` },
+      context: { location: paths.context },
+      dockerfile: { location: paths.dockerfile },
       platforms: [args.platform],
       push: true,
       tags: [pulumi.interpolate`${args.repositoryUrl}:latest`],
@@ -67,7 +117,11 @@ export class EcrImage extends pulumi.ComponentResource {
   public readonly repositoryUrl: pulumi.Output<string>;
   public readonly repositoryArn: pulumi.Output<string>;
 
-  /** @throws {Error} when `keepImages` is not a whole number from 1 to 1000. */
+  /**
+   * Children: `${name}-repository`, `${name}-lifecycle`, `${name}-image`, and `${name}-lambda-pull` when
+   * `allowLambdaPull`.
+   * @throws {Error} when `keepImages` is not a whole number from 1 to 1000.
+   */
   constructor(name: string, args: EcrImageArgs = {}, opts: pulumi.ComponentResourceOptions = {}) {
     super("mcp-anywhere:aws:EcrImage", name, {}, opts);
     const keep = args.keepImages ?? DEPLOY_DEFAULTS.keepImages;
@@ -115,6 +169,15 @@ export class EcrImage extends pulumi.ComponentResource {
       },
       this,
     );
+    if (args.allowLambdaPull ?? false) {
+      const policy = new aws.ecr.RepositoryPolicy(
+        `${name}-lambda-pull`,
+        { repository: repo.name, policy: repo.arn.apply(lambdaPullPolicy) },
+        { parent: this },
+      );
+      // Consumers of the image (the function) then wait for the policy.
+      this.imageRef = pulumi.all([this.imageRef, policy.id]).apply(([ref]) => ref);
+    }
     this.repositoryUrl = repo.repositoryUrl;
     this.repositoryArn = repo.arn;
     this.registerOutputs({ imageRef: this.imageRef, repositoryUrl: this.repositoryUrl });

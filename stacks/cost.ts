@@ -32,7 +32,7 @@ export function pricingOptions(config: StackConfig, usage = config.usage): Prici
     gcpRegion: config.target === "cloudrun" ? gcpRegion : undefined,
     usage,
     logRetentionDays: config.logRetentionDays,
-    keyCount: Math.max(1, config.apiKeyParameterNames.length),
+    keyCount: Math.max(1, config.apiKeyIds.length + config.apiKeyParameterNames.length),
   };
 }
 

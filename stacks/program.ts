@@ -15,6 +15,7 @@ import { allClientConfigs } from "../infra/core/client-configs.js";
 import type { McpServiceOutputs, McpTarget } from "../infra/core/contract.js";
 import type { CostLine, TargetCost } from "../infra/core/cost/model.js";
 import { EcrImage } from "../infra/image.js";
+import { registerStackTags } from "../infra/tags.js";
 import { loadStackConfig, type StackConfig, StackConfigError } from "./config.js";
 import { estimateStack } from "./cost.js";
 import { targetSizing } from "./sizing.js";
@@ -39,7 +40,9 @@ export interface StackOutputs {
 
 function deploy(config: StackConfig): { service: McpServiceOutputs; details: Record<string, pulumi.Output<string>> } {
   const tags = { "mcp-anywhere:stack": config.stack, "mcp-anywhere:target": config.target };
+  // One generated key per id, plus the existing parameters; removing an id drops every reference in the same update.
   const keys = new ApiKeys("api-keys", {
+    ids: config.apiKeyIds,
     existingParameterNames: config.apiKeyParameterNames,
     stack: config.stack,
     tags,
@@ -56,13 +59,15 @@ function deploy(config: StackConfig): { service: McpServiceOutputs; details: Rec
   const target = config.target;
   switch (target) {
     case "lambda": {
-      const image = new EcrImage("server", { platform: "linux/arm64", tags });
+      const image = new EcrImage("server", { platform: "linux/arm64", tags, allowLambdaPull: true });
       const service = new LambdaMcpService(config.stack, {
         ...common,
         ...sizing.lambda,
+        apiKeyNames: keys.names,
         image: image.imageRef,
         streaming: config.lambda.streaming,
         reservedConcurrency: config.lambda.reservedConcurrency,
+        accessLogs: config.lambda.accessLogs,
         manageApiGatewayAccount: config.lambda.manageApiGatewayAccount,
         logGroupPrefix: `/mcp-anywhere/${config.stack}`,
       });
@@ -154,6 +159,7 @@ function deploy(config: StackConfig): { service: McpServiceOutputs; details: Rec
 /** Runs the program for the current stack. @throws {StackConfigError} before declaring anything, on bad config. */
 export function program(): StackOutputs {
   const config = loadStackConfig();
+  registerStackTags({ stack: config.stack, target: config.target }); // infra/tags.ts: stack/target tags on every resource
   const { service, details } = deploy(config);
   // An estimate must never stop a deployment: a region without prices exports null and says why.
   let cost: TargetCost | undefined;

@@ -2,11 +2,13 @@
  * The Lambda target's edge: a regional API Gateway REST API with API keys and a usage plan.
  * - `ANY <mcpPath>` and `ANY /{proxy+}` require an API key (header `x-api-key`); `GET <healthPath>` does not.
  * - AWS_PROXY integrations, buffered by default or streamed (`responseTransferMode: STREAM`).
- * - A deployment that is replaced whenever the routes or integrations change.
- * - A stage with JSON access logs (request id, IP, method, path, status, latency, API key *id*; never a key value) and
- *   a stage-wide throttle.
- * - One ApiKey per SSM parameter (value read with decryption, kept secret), a UsagePlan (per-key throttle, optional
- *   monthly quota) and a UsagePlanKey each.
+ * - A deployment that is replaced whenever the routes, integrations or the function change.
+ * - A stage with a stage-wide throttle and, when `accessLogs`, JSON access logs (request id, IP, method, path, status,
+ *   latency, API key *id*; never a key value).
+ * - One ApiKey per SSM parameter (value read with decryption, kept secret), named by a hash of the parameter name, a
+ *   UsagePlan (per-key throttle, optional monthly quota) and a UsagePlanKey each.
+ * - Only when `manageApiGatewayAccount`: the region's API Gateway CloudWatch Logs role (a region-wide singleton), kept
+ *   on delete.
  * - Gateway responses that turn the edge's own errors into JSON-RPC bodies: 401 for a missing or invalid key (API
  *   Gateway's default is 403), 429 with Retry-After for throttling and quota.
  */
@@ -19,7 +21,13 @@ import { readKeyParameter } from "../../infra/ssm-read.js";
 
 export interface RestApiEdgeArgs {
   fn: aws.lambda.Function;
-  apiKeyParameterNames: pulumi.Input<string>[];
+  /**
+   * The key parameters: `name` is the plain parameter name (it names the API Gateway key resources), `input` the same
+   * name as the program passes it on (an output of the parameter resource, so the read waits for its creation).
+   */
+  apiKeyParameters: { name: string; input: pulumi.Input<string> }[];
+  /** Stack name, in each API key's description. */
+  stack: string;
   mcpPath: string;
   healthPath: string;
   rateLimit: { requestsPerSecond: number; burst: number };
@@ -27,7 +35,8 @@ export interface RestApiEdgeArgs {
   streaming: boolean;
   /** Integration timeout, ms. */
   timeoutMs: number;
-  accessLogGroup: aws.cloudwatch.LogGroup;
+  /** Access-log destination; no access logs when undefined. */
+  accessLogGroup: aws.cloudwatch.LogGroup | undefined;
   manageApiGatewayAccount: boolean;
   /** AWS partition, e.g. `aws`. */
   partition: pulumi.Input<string>;
@@ -79,9 +88,12 @@ export const GATEWAY_RESPONSES = [
 
 /**
  * The API Gateway key value for one SSM parameter. API Gateway holds one value per key, so on this target a parameter
- * must hold exactly one key (the server itself also accepts comma-separated lists).
- * @throws {Error} naming the parameter (never the value) when it holds a list, or a value outside 20 to 128
- *   characters without whitespace.
+ * must hold exactly one key (the server itself also accepts comma-separated lists). The value must be "an alphanumeric
+ * string between 20 and 128 characters" (https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-api-usage-plans.html;
+ * the same rule in the provider's `ApiKey.value` docs, node_modules/@pulumi/aws/apigateway/apiKey.d.ts), review F16.
+ * Keys made with `openssl rand -base64` (`+ / =`) or with `- _ .` are refused here rather than by CreateApiKey.
+ * @throws {Error} naming the parameter (never the value, nor any part of it) when it holds a list, or a value that is
+ *   not 20 to 128 letters and digits.
  */
 export function edgeKeyValue(parameterName: string, value: string): string {
   const v = value.trim();
@@ -91,15 +103,30 @@ export function edgeKeyValue(parameterName: string, value: string): string {
         "key (API Gateway keeps one value per API key). Put each key in its own parameter.",
     );
   }
-  if (!/^\S{20,128}$/.test(v)) {
+  if (!/^[A-Za-z0-9]{20,128}$/.test(v)) {
     throw new Error(
-      `SSM parameter ${parameterName} must hold a key of 20 to 128 characters without spaces for API Gateway`,
+      `SSM parameter ${parameterName} must hold a key of 20 to 128 letters and digits (A-Z a-z 0-9) for API Gateway, ` +
+        `which accepts only alphanumeric key values; got ${v.length} characters${/[^A-Za-z0-9]/.test(v) ? " including other characters" : ""}. ` +
+        "Generate one with: openssl rand -hex 32",
     );
   }
   return v;
 }
 
-/** Declares the edge as children of `parent`. */
+/**
+ * The resource-name suffix of the API Gateway key for one parameter: the first 12 hex digits of its SHA-256, so the
+ * name follows the parameter, not its list position. With index names, removing a non-last parameter turned the next
+ * key into the removed one's successor: a ForceNew `value` change whose create-before-delete hits API Gateway's
+ * unique-value rule with 409 ConflictException (review F4).
+ */
+export function apiKeyResourceSuffix(parameterName: string): string {
+  return createHash("sha256").update(parameterName).digest("hex").slice(0, 12);
+}
+
+/**
+ * Declares the edge as children of `parent`.
+ * @throws {Error} when two entries of `apiKeyParameters` have the same name.
+ */
 export function restApiEdge(name: string, args: RestApiEdgeArgs, parent: pulumi.Resource): RestApiEdge {
   const opts = { parent };
   const { fn, tags } = args;
@@ -175,30 +202,51 @@ export function restApiEdge(name: string, args: RestApiEdgeArgs, parent: pulumi.
     );
   }
 
-  // Any change to routes, integrations or edge responses yields a new deployment.
+  // Any change to routes, integrations or edge responses yields a new deployment. So does a new function (its ARN):
+  // the Integration updates in place, but a stage serves the snapshot taken at deployment (review F17).
   const redeployment = createHash("sha256")
     .update(JSON.stringify({ routes, transfer, timeoutMs: args.timeoutMs, responses: GATEWAY_RESPONSES }))
     .digest("hex");
   const deployment = new aws.apigateway.Deployment(
     `${name}-deployment`,
-    { restApi: api.id, triggers: { redeployment }, description: `routes ${redeployment.slice(0, 12)}` },
+    {
+      restApi: api.id,
+      triggers: { redeployment, function: fn.arn },
+      description: `routes ${redeployment.slice(0, 12)}`,
+    },
     { parent, dependsOn: children },
   );
 
   const stageDeps: pulumi.Resource[] = [];
   if (args.manageApiGatewayAccount) {
+    // The setting is one per account and region (CloudFormation: "you should only have one AWS::ApiGateway::Account
+    // resource per region per account", https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-apigateway-account.html),
+    // and pulumi-aws 7 resets it when the resource is deleted (terraform-provider-aws v6 upgrade guide: "The destroy
+    // operation will now always reset the API Gateway account settings"). Retained on delete, with its role and the
+    // role's policy attachment, so destroying this stack never breaks another API's logging (review F5).
+    const retain = { ...opts, retainOnDelete: true };
     const role = new aws.iam.Role(
       `${name}-cloudwatch-role`,
-      {
-        assumeRolePolicy: assumeRolePolicy("apigateway.amazonaws.com"),
-        managedPolicyArns: [
-          pulumi.interpolate`arn:${args.partition}:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs`,
-        ],
-        tags,
-      },
-      opts,
+      { assumeRolePolicy: assumeRolePolicy("apigateway.amazonaws.com"), tags },
+      retain,
     );
-    stageDeps.push(new aws.apigateway.Account(`${name}-account`, { cloudwatchRoleArn: role.arn }, opts));
+    // A separate attachment: Role.managedPolicyArns is deprecated in pulumi-aws 7
+    // (node_modules/@pulumi/aws/iam/role.d.ts, "Use the aws.iam.RolePolicyAttachment resource instead"), review F19.
+    const attachment = new aws.iam.RolePolicyAttachment(
+      `${name}-cloudwatch-role-logs`,
+      {
+        role: role.name,
+        policyArn: pulumi.interpolate`arn:${args.partition}:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs`,
+      },
+      retain,
+    );
+    stageDeps.push(
+      new aws.apigateway.Account(
+        `${name}-account`,
+        { cloudwatchRoleArn: role.arn },
+        { ...retain, dependsOn: [attachment] },
+      ),
+    );
   }
 
   const stage = new aws.apigateway.Stage(
@@ -207,7 +255,11 @@ export function restApiEdge(name: string, args: RestApiEdgeArgs, parent: pulumi.
       restApi: api.id,
       deployment: deployment.id,
       stageName: DEPLOY_DEFAULTS.lambda.stageName,
-      accessLogSettings: { destinationArn: args.accessLogGroup.arn, format: ACCESS_LOG_FORMAT },
+      // API Gateway refuses a stage with access logs while the region has no CloudWatch Logs role ("CloudWatch Logs
+      // role ARN must be set in account settings to enable logging"), so they are only set when asked for.
+      ...(args.accessLogGroup
+        ? { accessLogSettings: { destinationArn: args.accessLogGroup.arn, format: ACCESS_LOG_FORMAT } }
+        : {}),
       tags,
     },
     { parent, dependsOn: stageDeps },
@@ -221,8 +273,8 @@ export function restApiEdge(name: string, args: RestApiEdgeArgs, parent: pulumi.
       methodPath: "*/*",
       settings: {
         // The stage-wide ceiling: the per-key limit times the number of keys.
-        throttlingRateLimit: args.rateLimit.requestsPerSecond * args.apiKeyParameterNames.length,
-        throttlingBurstLimit: args.rateLimit.burst * args.apiKeyParameterNames.length,
+        throttlingRateLimit: args.rateLimit.requestsPerSecond * args.apiKeyParameters.length,
+        throttlingBurstLimit: args.rateLimit.burst * args.apiKeyParameters.length,
         metricsEnabled: true,
         loggingLevel: "OFF",
         dataTraceEnabled: false,
@@ -243,23 +295,33 @@ export function restApiEdge(name: string, args: RestApiEdgeArgs, parent: pulumi.
     opts,
   );
 
-  args.apiKeyParameterNames.forEach((parameterName, i) => {
-    const parameter = readKeyParameter(parameterName, opts);
+  const seen = new Set<string>();
+  args.apiKeyParameters.forEach(({ name: parameterName, input }, i) => {
+    if (seen.has(parameterName)) {
+      throw new Error(`restApiEdge ${name}: \`apiKeyParameters\` lists ${parameterName} twice; each parameter once`);
+    }
+    seen.add(parameterName);
+    const parameter = readKeyParameter(input, opts);
     const value = pulumi.all([parameter.name, parameter.value]).apply(([n, v]) => edgeKeyValue(n, v));
+    const keyName = `${name}-key-${apiKeyResourceSuffix(parameterName)}`;
+    // Stacks deployed before hash names had `${name}-key-<index>`: the alias adopts that resource (no create of a
+    // second key with the same value, which API Gateway refuses) when the list is unchanged in the upgrading update.
+    const aliases = [{ name: `${name}-key-${i}` }];
     const key = new aws.apigateway.ApiKey(
-      `${name}-key-${i}`,
+      keyName,
       {
-        description: pulumi.interpolate`mcp-anywhere key from ${parameterName}`,
+        // API key values are unique per account and region, so one parameter can back only one lambda stack there.
+        description: `mcp-anywhere stack ${args.stack}: key from SSM parameter ${parameterName}`,
         value: pulumi.secret(value),
         enabled: true,
         tags,
       },
-      opts,
+      { ...opts, aliases },
     );
     new aws.apigateway.UsagePlanKey(
-      `${name}-key-${i}`,
+      keyName,
       { keyId: key.id, keyType: "API_KEY", usagePlanId: usagePlan.id },
-      opts,
+      { ...opts, aliases },
     );
   });
 

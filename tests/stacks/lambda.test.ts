@@ -1,16 +1,26 @@
+import { execFile } from "node:child_process";
+import { cpSync, mkdtempSync, rmSync, symlinkSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import * as pulumi from "@pulumi/pulumi";
 import { expect } from "chai";
-import { ACCESS_LOG_FORMAT, edgeKeyValue } from "../../components/lambda/rest-api-edge.js";
+import { ACCESS_LOG_FORMAT, apiKeyResourceSuffix, edgeKeyValue } from "../../components/lambda/rest-api-edge.js";
+import { LambdaMcpService } from "../../components/lambda-mcp-service.js";
 import { allClientConfigs } from "../../infra/core/client-configs.js";
 import { lambdaCost } from "../../infra/core/cost/model.js";
+import { ROOT } from "../helpers/process.js";
 import {
   ACCOUNT,
   inputsOf,
   isSecretInput,
+  PulumiMocks as Mocks,
   type PulumiMocks,
   plainJson,
   type RecordedResource,
   resolve,
 } from "../helpers/pulumi-mocks.js";
+import { resourceOptions } from "../helpers/resource-options.js";
 import { plainTexts, runStack, type StackRun } from "../helpers/run-stack.js";
 
 const T = {
@@ -31,10 +41,17 @@ const T = {
   parameter: "aws:ssm/parameter:Parameter",
   password: "random:index/randomPassword:RandomPassword",
   response: "aws:apigateway/response:Response",
+  account: "aws:apigateway/account:Account",
+  role: "aws:iam/role:Role",
+  attachment: "aws:iam/rolePolicyAttachment:RolePolicyAttachment",
+  deployment: "aws:apigateway/deployment:Deployment",
+  repoPolicy: "aws:ecr/repositoryPolicy:RepositoryPolicy",
 } as const;
 
 type Inputs = Record<string, unknown>;
 const inputs = inputsOf;
+// Installed before any run, so every registration's options are recorded.
+const options = resourceOptions();
 const env = (m: PulumiMocks) => ((inputs(m.one(T.fn)).environment as Inputs).variables ?? {}) as Record<string, string>;
 
 /** Methods as "GET /healthz key=false". */
@@ -74,7 +91,9 @@ describe("stack program: lambda target", function () {
       const image = inputs(run.mocks.one(T.image));
       expect(image.platforms).to.deep.equal(["linux/arm64"]);
       expect(image.push).to.equal(true);
-      expect((image.dockerfile as Inputs).location).to.match(/server\/Dockerfile$/);
+      // Relative to the project root (Pulumi's working directory): the same on every machine (review F7).
+      expect((image.context as Inputs).location).to.equal(".");
+      expect((image.dockerfile as Inputs).location).to.equal("server/Dockerfile");
       expect(isSecretInput(image.registries), "registry credentials are secret").to.equal(true);
       expect(inputs(run.mocks.one(T.repo)).imageScanningConfiguration).to.deep.equal({ scanOnPush: true });
       const policy = JSON.parse(String(inputs(run.mocks.one(T.lifecycle)).policy));
@@ -157,8 +176,10 @@ describe("stack program: lambda target", function () {
         Resource: [arn],
       });
       expect(bySid.DecryptApiKeyParametersViaSsm?.Condition).to.deep.equal({
-        StringEquals: { "kms:ViaService": "ssm.ap-northeast-1.amazonaws.com" },
-        "ForAnyValue:StringEquals": { "kms:EncryptionContext:PARAMETER_ARN": [arn] },
+        StringEquals: {
+          "kms:ViaService": "ssm.ap-northeast-1.amazonaws.com",
+          "kms:EncryptionContext:PARAMETER_ARN": [arn],
+        },
       });
       expect(bySid.WriteOwnLogGroup?.Resource).to.equal(
         `arn:aws:logs:ap-northeast-1:${ACCOUNT}:log-group:/mcp-anywhere/dev/lambda:*`,
@@ -168,16 +189,52 @@ describe("stack program: lambda target", function () {
       }
     });
 
-    it("keeps function and access logs for 30 days, and access logs never include the key value", () => {
+    it("keeps function logs for 30 days; by default no access logs and no region-wide API Gateway account role", () => {
       const groups = run.mocks.ofType(T.logGroup).map((g) => [inputs(g).name, inputs(g).retentionInDays]);
-      expect(groups).to.have.deep.members([
-        ["/mcp-anywhere/dev/lambda", 30],
-        ["/mcp-anywhere/dev/apigateway-access", 30],
-      ]);
-      const stage = inputs(run.mocks.one(T.stage));
-      expect((stage.accessLogSettings as Inputs).format).to.equal(ACCESS_LOG_FORMAT);
-      expect(ACCESS_LOG_FORMAT).not.to.include('$context.identity.apiKey"');
-      expect(ACCESS_LOG_FORMAT).to.include("$context.identity.apiKeyId");
+      expect(groups).to.have.deep.members([["/mcp-anywhere/dev/lambda", 30]]);
+      // A stage with access logs fails to create in a region without the CloudWatch role (review F5).
+      expect(inputs(run.mocks.one(T.stage)).accessLogSettings).to.equal(undefined);
+      expect(run.mocks.ofType(T.account)).to.have.length(0);
+      expect(run.mocks.ofType(T.role).map((r) => r.name)).to.deep.equal(["dev-role"]);
+    });
+
+    it("names the edge key by a hash of its parameter name, with the stack in its description", () => {
+      const name = "/mcp-anywhere/dev/api-keys/default";
+      const suffix = apiKeyResourceSuffix(name);
+      expect(suffix).to.match(/^[0-9a-f]{12}$/);
+      const key = run.mocks.one(T.apiKey);
+      expect(key.name).to.equal(`dev-key-${suffix}`);
+      expect(run.mocks.one(T.usagePlanKey).name).to.equal(`dev-key-${suffix}`);
+      expect(inputs(key).description).to.equal(`mcp-anywhere stack dev: key from SSM parameter ${name}`);
+      // Stacks deployed with index names adopt their key instead of creating a second one with the same value.
+      expect(options.get(`${T.apiKey}::dev-key-${suffix}`)?.aliasNames).to.deep.equal(["dev-key-0"]);
+      expect(options.get(`${T.usagePlanKey}::dev-key-${suffix}`)?.aliasNames).to.deep.equal(["dev-key-0"]);
+    });
+
+    it("redeploys the stage when the function changes: the function ARN is a deployment trigger", () => {
+      const triggers = inputs(run.mocks.one(T.deployment)).triggers as Record<string, string>;
+      expect(triggers.function).to.equal(run.mocks.one(T.fn).state.arn);
+      expect(triggers.redeployment).to.match(/^[0-9a-f]{64}$/);
+    });
+
+    it("lets lambda.amazonaws.com pull from the repository, for this account's functions in this region only", () => {
+      const policy = run.mocks.one(T.repoPolicy);
+      expect(inputs(policy).repository).to.equal(run.mocks.one(T.repo).state.name);
+      expect(JSON.parse(String(inputs(policy).policy))).to.deep.equal({
+        Version: "2012-10-17",
+        Statement: [
+          {
+            Sid: "LambdaECRImageRetrievalPolicy",
+            Effect: "Allow",
+            Principal: { Service: "lambda.amazonaws.com" },
+            Action: ["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"],
+            Condition: { StringLike: { "aws:SourceArn": `arn:aws:lambda:ap-northeast-1:${ACCOUNT}:function:*` } },
+          },
+        ],
+      });
+      // The function is created after the policy, so Lambda never needs to write one itself.
+      const deps = options.get(`${T.fn}::dev-function`)?.dependencies ?? [];
+      expect(deps.some((u) => u.endsWith(`${T.repoPolicy}::server-lambda-pull`))).to.equal(true);
     });
 
     it("answers edge errors with JSON-RPC bodies: 401 for a bad key, 429 with Retry-After when throttled", () => {
@@ -261,7 +318,11 @@ describe("stack program: lambda target", function () {
       dev = await runStack("dev");
       variant = await runStack(
         "dev",
-        { "mcp-anywhere:apiKeyParameterNames": JSON.stringify(names), "mcp-anywhere:lambdaStreaming": "true" },
+        {
+          "mcp-anywhere:apiKeyIds": "[]",
+          "mcp-anywhere:apiKeyParameterNames": JSON.stringify(names),
+          "mcp-anywhere:lambdaStreaming": "true",
+        },
         ssm,
       );
     });
@@ -314,6 +375,134 @@ describe("stack program: lambda target", function () {
     });
   });
 
+  describe("API Gateway CloudWatch role opted in (lambdaManageApiGatewayAccount=true)", () => {
+    let run: StackRun;
+    before(async () => {
+      run = await runStack("dev", { "mcp-anywhere:lambdaManageApiGatewayAccount": "true" });
+    });
+
+    it("sets the region's role with a policy attachment (not managedPolicyArns), all kept when the stack is destroyed", () => {
+      const role = run.mocks.ofType(T.role).find((r) => r.name === "dev-cloudwatch-role");
+      expect(role, "the API Gateway CloudWatch role").not.to.equal(undefined);
+      expect(inputs(role as RecordedResource).managedPolicyArns).to.equal(undefined);
+      const attachment = run.mocks.one(T.attachment);
+      expect(inputs(attachment)).to.deep.equal({
+        role: (role as RecordedResource).state.name,
+        policyArn: "arn:aws:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs",
+      });
+      expect(inputs(run.mocks.one(T.account)).cloudwatchRoleArn).to.equal((role as RecordedResource).state.arn);
+      for (const key of [
+        `${T.role}::dev-cloudwatch-role`,
+        `${T.attachment}::dev-cloudwatch-role-logs`,
+        `${T.account}::dev-account`,
+      ]) {
+        expect(options.get(key)?.retainOnDelete, key).to.equal(true);
+      }
+      // Everything else is deleted with the stack as usual.
+      expect(options.get(`${T.stage}::dev-stage`)?.retainOnDelete).to.equal(false);
+    });
+
+    it("turns access logs on (the role now exists), after the account setting, without the key value", () => {
+      const groups = run.mocks.ofType(T.logGroup).map((g) => [inputs(g).name, inputs(g).retentionInDays]);
+      expect(groups).to.have.deep.members([
+        ["/mcp-anywhere/dev/lambda", 30],
+        ["/mcp-anywhere/dev/apigateway-access", 30],
+      ]);
+      const stage = inputs(run.mocks.one(T.stage));
+      expect((stage.accessLogSettings as Inputs).format).to.equal(ACCESS_LOG_FORMAT);
+      expect((stage.accessLogSettings as Inputs).destinationArn).to.match(
+        /:log-group:\/mcp-anywhere\/dev\/apigateway-access$/,
+      );
+      expect(
+        options.get(`${T.stage}::dev-stage`)?.dependencies.some((u) => u.endsWith(`${T.account}::dev-account`)),
+      ).to.equal(true);
+      expect(ACCESS_LOG_FORMAT).not.to.include('$context.identity.apiKey"');
+      expect(ACCESS_LOG_FORMAT).to.include("$context.identity.apiKeyId");
+    });
+  });
+
+  describe("component: access logs without managing the role (accessLogs=true)", () => {
+    it("logs access to its own group and declares no account setting", async () => {
+      const mocks = new Mocks("ap-northeast-1");
+      mocks.ssm.set("/p/alice", "aliceKeyaliceKeyaliceKey01");
+      await pulumi.runtime.setMocks(mocks, "mcp-anywhere", "dev", false);
+      new LambdaMcpService("t", {
+        image: `${ACCOUNT}.dkr.ecr.ap-northeast-1.amazonaws.com/r@sha256:${"0".repeat(64)}`,
+        apiKeyParameterNames: ["/p/alice"],
+        rateLimit: { requestsPerSecond: 1, burst: 1 },
+        logGroupPrefix: "/x",
+        accessLogs: true,
+      });
+      await pulumi.runtime.disconnect();
+      expect(mocks.ofType(T.logGroup).map((g) => inputs(g).name)).to.have.members([
+        "/x/lambda",
+        "/x/apigateway-access",
+      ]);
+      expect((inputs(mocks.one(T.stage)).accessLogSettings as Inputs).format).to.equal(ACCESS_LOG_FORMAT);
+      expect(mocks.ofType(T.account)).to.have.length(0);
+    });
+
+    it("needs plain key names when the parameter names are outputs", async () => {
+      const mocks = new Mocks("ap-northeast-1");
+      await pulumi.runtime.setMocks(mocks, "mcp-anywhere", "dev", false);
+      const make = (apiKeyNames?: string[]) =>
+        new LambdaMcpService(`t${apiKeyNames?.length ?? 0}`, {
+          image: "i",
+          apiKeyParameterNames: [pulumi.output("/p/a")],
+          rateLimit: { requestsPerSecond: 1, burst: 1 },
+          logGroupPrefix: "/x",
+          ...(apiKeyNames ? { apiKeyNames } : {}),
+        });
+      expect(() => make()).to.throw(/`apiKeyNames` is required when `apiKeyParameterNames` holds outputs/);
+      expect(() => make(["/p/a", "/p/b"])).to.throw(/`apiKeyNames` must list 1 names.*got 2/);
+      await pulumi.runtime.disconnect();
+    });
+  });
+
+  describe("two checkouts of the project at different paths (review F7)", function () {
+    this.timeout(120_000);
+    const run = promisify(execFile);
+    const dirs: string[] = [];
+    after(() => {
+      for (const d of dirs) rmSync(d, { recursive: true, force: true });
+    });
+
+    /** Copies the project (without node_modules, which is linked) and runs the dev stack there, with it as cwd. */
+    async function synthesizeIn(parent: string): Promise<Record<string, string>> {
+      const dir = mkdtempSync(join(parent, "checkout-"));
+      dirs.push(dir);
+      cpSync(ROOT, dir, {
+        recursive: true,
+        filter: (src) => !/\/(node_modules|\.git|dist)(\/|$)/.test(src.slice(ROOT.length - 1)),
+      });
+      symlinkSync(join(ROOT, "node_modules"), join(dir, "node_modules"));
+      const script = [
+        'import { runStack } from "./tests/helpers/run-stack.ts";',
+        'import { plainJson } from "./tests/helpers/pulumi-mocks.ts";',
+        'const { mocks } = await runStack("dev");',
+        "const out = Object.fromEntries(mocks.resources.map((r) => [[r.type, r.name].join('::'), plainJson(r.inputs)]));",
+        "process.stdout.write(JSON.stringify(out));",
+      ].join("\n");
+      const { stdout } = await run(process.execPath, ["--import", "tsx", "--input-type=module", "-e", script], {
+        cwd: dir,
+        maxBuffer: 64 * 1024 * 1024,
+      });
+      return JSON.parse(stdout) as Record<string, string>;
+    }
+
+    it("synthesizes the same image inputs, and the same inputs for every resource, from either path", async () => {
+      const a = await synthesizeIn(tmpdir());
+      const elsewhere = mkdtempSync(join(tmpdir(), "elsewhere-"));
+      dirs.push(elsewhere);
+      const b = await synthesizeIn(elsewhere);
+      const image = a[`${T.image}::server-image`] ?? "";
+      expect(image).to.include('"location":"."').and.include('"location":"server/Dockerfile"');
+      for (const d of dirs) expect(JSON.stringify(a)).not.to.include(d);
+      expect(Object.keys(b)).to.have.members(Object.keys(a));
+      for (const [k, v] of Object.entries(a)) expect(b[k], k).to.equal(v);
+    });
+  });
+
   describe("edge key values", () => {
     it("takes one key per parameter, trimmed", () => {
       expect(edgeKeyValue("/p", "  abcdefghijklmnopqrstuvwxyz \n")).to.equal("abcdefghijklmnopqrstuvwxyz");
@@ -323,9 +512,24 @@ describe("stack program: lambda target", function () {
       expect(() => edgeKeyValue("/team/keys", list)).to.throw(/\/team\/keys holds a comma-separated list/);
       expect(() => edgeKeyValue("/team/keys", list)).to.throw(/^(?!.*abcdefghijklmnopqrstu)/s);
     });
-    it("refuses values API Gateway would reject (under 20 characters, or with spaces)", () => {
-      expect(() => edgeKeyValue("/p", "short")).to.throw(/20 to 128 characters/);
-      expect(() => edgeKeyValue("/p", "has spaces inside the key value")).to.throw(/20 to 128 characters/);
+    it("refuses values API Gateway would reject: under 20 or over 128 characters, spaces, anything not alphanumeric", () => {
+      expect(() => edgeKeyValue("/p", "short")).to.throw(/\/p must hold a key of 20 to 128 letters and digits/);
+      expect(() => edgeKeyValue("/p", "x".repeat(129))).to.throw(/20 to 128 letters and digits/);
+      expect(() => edgeKeyValue("/p", "has spaces inside the key value")).to.throw(/20 to 128 letters and digits/);
+      expect(edgeKeyValue("/p", "A".repeat(128))).to.equal("A".repeat(128));
+    });
+    it("refuses base64 and other punctuation (openssl rand -base64 keys), never echoing the key or part of it", () => {
+      for (const secret of ["q8Zk3+vR/9wLx2mNp4Tb7Yc=", "abcDEF123456-ghiJKL_78.90mn"]) {
+        let message = "";
+        try {
+          edgeKeyValue("/team/keys/alice", secret);
+        } catch (err) {
+          message = (err as Error).message;
+        }
+        expect(message).to.match(/\/team\/keys\/alice must hold a key of 20 to 128 letters and digits/);
+        expect(message).to.include("including other characters");
+        for (let i = 0; i + 6 <= secret.length; i++) expect(message).not.to.include(secret.slice(i, i + 6));
+      }
     });
   });
 });

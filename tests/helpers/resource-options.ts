@@ -1,0 +1,48 @@
+/**
+ * Records the resource options the mocks do not show (`retainOnDelete`, alias names, dependencies) for each registered
+ * resource, by wrapping the SDK's MockMonitor.registerResource. Keyed `<type>::<name>`; a later registration of the
+ * same key (the next run) replaces the entry.
+ */
+import { MockMonitor } from "@pulumi/pulumi/runtime/mocks.js";
+
+export interface RecordedOptions {
+  retainOnDelete: boolean;
+  /** Names of the `{ name }` aliases. */
+  aliasNames: string[];
+  /** URNs the resource depends on (`dependsOn` and input dependencies). */
+  dependencies: string[];
+}
+
+interface RegisterRequest {
+  getType(): string;
+  getName(): string;
+  getRetainondelete(): boolean | undefined;
+  getAliasesList(): { getSpec(): { getName(): string } | undefined }[];
+  getDependenciesList(): string[];
+}
+
+const recorded = new Map<string, RecordedOptions>();
+let installed = false;
+
+/** Installs the recorder once and returns the live map. */
+export function resourceOptions(): Map<string, RecordedOptions> {
+  if (!installed) {
+    const proto = MockMonitor.prototype as unknown as {
+      registerResource: (req: RegisterRequest, cb: unknown) => Promise<void>;
+    };
+    const original = proto.registerResource;
+    proto.registerResource = function (this: unknown, req: RegisterRequest, cb: unknown) {
+      recorded.set(`${req.getType()}::${req.getName()}`, {
+        retainOnDelete: req.getRetainondelete() ?? false,
+        aliasNames: req
+          .getAliasesList()
+          .map((a) => a.getSpec()?.getName() ?? "")
+          .filter((n) => n !== ""),
+        dependencies: req.getDependenciesList(),
+      });
+      return original.call(this, req, cb);
+    };
+    installed = true;
+  }
+  return recorded;
+}
