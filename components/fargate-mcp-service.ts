@@ -6,7 +6,11 @@
  *
  * Children: a Network (unless a VPC is given), the ALB origin (components/fargate/alb.ts), the ECS service
  * (components/fargate/ecs.ts), the CloudFront edge and WAF (components/fargate/cloudfront.ts), a log group and the
- * origin-verify secret.
+ * origin-verify secret. Every child uses the stack's default AWS provider (the WAF sets only `region: "us-east-1"`),
+ * so all of them run with the same `aws:*` credentials, profile and assume-role.
+ *
+ * Deploy-time reads: each key parameter's SSM version (not its value), so that a key changed in SSM yields a new task
+ * definition and `pulumi up` rolls the tasks (components/fargate/ecs.ts).
  */
 import type * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
@@ -18,6 +22,7 @@ import { logGroup } from "../infra/log-group.js";
 import { Network } from "../infra/network.js";
 import { serverEnvironment } from "../infra/server-env.js";
 import { ComponentArgsError, resolveServiceArgs } from "../infra/service-args.js";
+import { readParameterVersion } from "../infra/ssm-read.js";
 import { albOrigin } from "./fargate/alb.js";
 import { cloudFrontEdge } from "./fargate/cloudfront.js";
 import { ecsService } from "./fargate/ecs.js";
@@ -141,6 +146,8 @@ export class FargateMcpService extends pulumi.ComponentResource implements McpSe
         ctx,
         image: a.image,
         parameterArns: a.apiKeyParameterNames.map((n) => ssmParameterArn(ctx, n)),
+        // Versions only (no values): a key changed in SSM changes the task definition, so `pulumi up` rolls the tasks.
+        parameterVersions: a.apiKeyParameterNames.map((n) => readParameterVersion(n, parent)),
         cpuUnits: cpu * 1024,
         memoryMiB: a.memoryMiB,
         // Two proxies append to X-Forwarded-For before the app: CloudFront, then the ALB.

@@ -15,7 +15,11 @@ export interface PolicyStatement {
   Condition?: Record<string, Record<string, string | string[]>>;
 }
 
-/** Statements that let a role read exactly `parameterArns` (GetParameter/GetParameters) and decrypt them. */
+/**
+ * Statements that let a role read exactly `parameterArns` (GetParameter/GetParameters) and decrypt them: `kms:Decrypt`
+ * on the account's keys, only when called through SSM in this region (`kms:ViaService`) and only for those parameters
+ * (`kms:EncryptionContext:PARAMETER_ARN`, both in one `StringEquals`: AND across keys, OR across the ARN list).
+ */
 export function readKeyParameterStatements(
   ctx: AwsContext,
   parameterArns: pulumi.Input<string>[],
@@ -34,9 +38,16 @@ export function readKeyParameterStatements(
         Effect: "Allow",
         Action: ["kms:Decrypt"],
         Resource: `arn:${partition}:kms:${region}:${account}:key/*`,
+        // `kms:EncryptionContext:PARAMETER_ARN` is single-valued (one parameter per Decrypt call), so plain
+        // `StringEquals` with a list already means "any of these"; a `ForAnyValue:` set operator on a single-valued key
+        // is what IAM Access Analyzer flags. Sources: IAM User Guide, "Multivalued context keys" and "Condition with
+        // multiple context keys or values" (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-single-vs-multi-valued-context-keys.html,
+        // https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_multi-value-conditions.html); review F19.
         Condition: {
-          StringEquals: { "kms:ViaService": `ssm.${region}.amazonaws.com` },
-          "ForAnyValue:StringEquals": { "kms:EncryptionContext:PARAMETER_ARN": [...arns] },
+          StringEquals: {
+            "kms:ViaService": `ssm.${region}.amazonaws.com`,
+            "kms:EncryptionContext:PARAMETER_ARN": [...arns],
+          },
         },
       },
     ]);

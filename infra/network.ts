@@ -1,6 +1,7 @@
 /**
  * `Network` (`mcp-anywhere:aws:Network`): a small VPC for one service, shared by the AWS targets that need one.
- * - 2 AZs, a public subnet in each, an internet gateway and a public route table.
+ * - 2 AZs (regular Availability Zones only, never Local or Wavelength Zones), a public subnet in each, an internet
+ *   gateway and a public route table.
  * - With `privateSubnets`, also a private subnet in each AZ behind one NAT gateway (in the first public subnet), for
  *   workloads that must not have public IPs. A NAT gateway is billed per hour and per GB (../shared/PRICING.md A.3),
  *   which is why it is off by default.
@@ -34,7 +35,15 @@ export class Network extends pulumi.ComponentResource {
     const prefix = `${match[1]}.${match[2]}`;
     const tags = args.tags ?? {};
     const parent = { parent: this };
-    const azs = aws.getAvailabilityZonesOutput({ state: "available" }, parent).names;
+    // Only regular AZs: an account opted into a Local Zone (e.g. `ap-northeast-1-tpe-1a`, which sorts before
+    // `ap-northeast-1a`) would otherwise get it as subnet 0, where ALB, Fargate on ARM or t4g may not be offered.
+    // Local and Wavelength Zones have opt-in-status `opted-in`/`not-opted-in`; regular AZs `opt-in-not-required`
+    // (EC2 DescribeAvailabilityZones, https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_DescribeAvailabilityZones.html;
+    // pulumi-aws example "Only Availability Zones (no Local Zones)", @pulumi/aws getAvailabilityZones.d.ts). Review F20.
+    const azs = aws.getAvailabilityZonesOutput(
+      { state: "available", filters: [{ name: "opt-in-status", values: ["opt-in-not-required"] }] },
+      parent,
+    ).names;
 
     const vpc = new aws.ec2.Vpc(
       `${name}-vpc`,

@@ -5,14 +5,14 @@
  */
 import * as aws from "@pulumi/aws";
 import type * as pulumi from "@pulumi/pulumi";
-import { SERVER_DEFAULTS } from "../../server/defaults.js";
+import { EDGE_AND_APP_DEFAULTS } from "../../infra/core/defaults.js";
 
 /** The header CloudFront sets on every origin request; its value is a Pulumi secret. */
 export const ORIGIN_VERIFY_HEADER = "x-origin-verify";
 /** CloudFront's origin-facing managed prefix list (AWS-managed, one per region). */
 export const CLOUDFRONT_ORIGIN_PREFIX_LIST = "com.amazonaws.global.cloudfront.origin-facing";
 /** The container port the server listens on. */
-export const CONTAINER_PORT = SERVER_DEFAULTS.port;
+export const CONTAINER_PORT = EDGE_AND_APP_DEFAULTS.port;
 
 export const FORBIDDEN_BODY = JSON.stringify({
   jsonrpc: "2.0",

@@ -1,7 +1,13 @@
 /**
  * The Fargate target's edge: a CloudFront distribution (TLS on the default *.cloudfront.net certificate, or a custom
  * domain) in front of the ALB, and a WAF web ACL (scope CLOUDFRONT, so created in us-east-1) with per-key and per-IP
- * rate-based rules and the AWS common rule set.
+ * rate-based rules and the AWS common rule set. Every block the WAF returns has a JSON-RPC body.
+ *
+ * Review F8: the web ACL is placed in us-east-1 with pulumi-aws 7's per-resource `region` argument (Terraform AWS
+ * provider 6 "Enhanced Region Support", https://hashicorp.github.io/terraform-provider-aws/enhanced-region-support;
+ * @pulumi/aws wafv2/webAcl.d.ts `region`), not with an explicit `aws.Provider`: an explicit provider does not inherit
+ * the stack's `aws:*` config (profile, assumeRoles, allowedAccountIds, defaultTags: pulumi/pulumi-aws#1307, #3259), so
+ * the WAF could be created with other credentials or in another account than the distribution that references it.
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
@@ -14,21 +20,71 @@ export const WAF_MIN_LIMIT = 10;
 /** CloudFront's longest origin read timeout without a quota increase, s. */
 export const ORIGIN_READ_TIMEOUT_SECONDS = 60;
 
+/** The region of every WAF resource used by CloudFront (AWS WAF Developer Guide, "Resources that you can protect"). */
+export const WAF_CLOUDFRONT_REGION = "us-east-1";
+
 /**
- * Rules of AWSManagedRulesCommonRuleSet that break MCP traffic, set to count instead of block:
+ * Rules of AWSManagedRulesCommonRuleSet that misfire on MCP traffic, set to count instead of block. MCP is JSON-RPC in
+ * POST bodies to one fixed path, and tool arguments are arbitrary user content (code, paths, URLs, prompts), so the
+ * rules that pattern-match the *body* block legitimate calls (review F18; rule list and semantics: AWS WAF Developer
+ * Guide, "Core rule set (CRS) managed rule group",
+ * https://docs.aws.amazon.com/waf/latest/developerguide/aws-managed-rule-groups-baseline.html):
  * - SizeRestrictions_BODY blocks bodies over 8 KB, and a tools/call carrying a file or a long prompt is larger.
  * - CrossSiteScripting_BODY matches HTML and script snippets, which coding assistants send as tool arguments.
- * - GenericRFI_BODY matches URLs with parameters in the body, which tool arguments routinely contain.
+ * - GenericRFI_BODY matches URLs with an IPv4 host in the body, e.g. `http://10.0.0.5/…` in a tool argument.
+ * - GenericLFI_BODY matches path traversal such as `../../`, which relative file paths in tool arguments contain.
+ * - EC2MetaDataSSRF_BODY matches the instance-metadata address (169.254.169.254), which infrastructure prompts and code
+ *   mention; the server fetches nothing on a client's behalf, so there is nothing to forge.
+ * They still count (CloudWatch metrics and sampled requests under the `aws-common` rule). The server authenticates
+ * every call with an API key before any tool runs.
  */
 export const COMMON_RULE_SET_EXCLUSIONS = [
   "SizeRestrictions_BODY",
   "CrossSiteScripting_BODY",
   "GenericRFI_BODY",
+  "GenericLFI_BODY",
+  "EC2MetaDataSSRF_BODY",
+] as const;
+
+/**
+ * The other rules of AWSManagedRulesCommonRuleSet (same source), which keep blocking, each overridden to a block with
+ * the JSON-RPC 403 body instead of WAF's plain-text 403. None of them matches a well-formed MCP request:
+ * - NoUserAgent_HEADER: MCP clients' HTTP stacks send a User-Agent by default (Node's fetch sends `node`, checked on
+ *   Node 22; Python httpx `python-httpx/…`; Go `Go-http-client/…`); a client without one gets the JSON-RPC error.
+ * - UserAgent_BadBots_HEADER: scanner agents (nessus, nmap).
+ * - Query string, cookie and URI path rules: MCP uses one fixed path (`/mcp`, `/healthz`), no query and no cookies.
+ * A rule AWS adds to the group later blocks with WAF's plain 403 until it is listed here.
+ */
+export const COMMON_RULE_SET_BLOCKED = [
+  "NoUserAgent_HEADER",
+  "UserAgent_BadBots_HEADER",
+  "SizeRestrictions_QUERYSTRING",
+  "SizeRestrictions_Cookie_HEADER",
+  "SizeRestrictions_URIPATH",
+  "EC2MetaDataSSRF_COOKIE",
+  "EC2MetaDataSSRF_URIPATH",
+  "EC2MetaDataSSRF_QUERYARGUMENTS",
+  "GenericLFI_QUERYARGUMENTS",
+  "GenericLFI_URIPATH",
+  "RestrictedExtensions_URIPATH",
+  "RestrictedExtensions_QUERYARGUMENTS",
+  "GenericRFI_QUERYARGUMENTS",
+  "GenericRFI_URIPATH",
+  "CrossSiteScripting_COOKIE",
+  "CrossSiteScripting_QUERYARGUMENTS",
+  "CrossSiteScripting_URIPATH",
 ] as const;
 
 const RATE_LIMITED_BODY = JSON.stringify({
   jsonrpc: "2.0",
   error: { code: -32000, message: "Too many requests: edge rate limit exceeded" },
+  id: null,
+});
+
+/** The body of every other WAF block (AWS WAF Developer Guide, "Custom responses for Block actions"). */
+export const WAF_BLOCKED_BODY = JSON.stringify({
+  jsonrpc: "2.0",
+  error: { code: -32000, message: "Forbidden: request blocked by the edge firewall (AWS common rule set)" },
   id: null,
 });
 
@@ -48,7 +104,6 @@ export interface CloudFrontEdgeArgs {
 export interface CloudFrontEdge {
   distribution: aws.cloudfront.Distribution;
   webAcl: aws.wafv2.WebAcl;
-  usEast1: aws.Provider;
   /** `https://<domain>` without a trailing slash. */
   baseUrl: pulumi.Output<string>;
 }
@@ -66,7 +121,9 @@ export function wafLimit(requestsPerSecond: number): number {
 
 export function cloudFrontEdge(name: string, args: CloudFrontEdgeArgs, parent: pulumi.Resource): CloudFrontEdge {
   const opts = { parent };
-  const usEast1 = new aws.Provider(`${name}-us-east-1`, { region: "us-east-1" }, opts);
+  const block403 = {
+    block: { customResponse: { responseCode: 403, customResponseBodyKey: "blocked" } },
+  };
   const block429 = {
     block: {
       customResponse: {
@@ -79,10 +136,14 @@ export function cloudFrontEdge(name: string, args: CloudFrontEdgeArgs, parent: p
   const webAcl = new aws.wafv2.WebAcl(
     `${name}-waf`,
     {
+      region: WAF_CLOUDFRONT_REGION,
       scope: "CLOUDFRONT",
       description: "mcp-anywhere: per-key and per-IP rate limits, AWS common rules",
       defaultAction: { allow: {} },
-      customResponseBodies: [{ key: "rate-limited", contentType: "APPLICATION_JSON", content: RATE_LIMITED_BODY }],
+      customResponseBodies: [
+        { key: "rate-limited", contentType: "APPLICATION_JSON", content: RATE_LIMITED_BODY },
+        { key: "blocked", contentType: "APPLICATION_JSON", content: WAF_BLOCKED_BODY },
+      ],
       rules: [
         {
           name: "per-api-key",
@@ -120,10 +181,10 @@ export function cloudFrontEdge(name: string, args: CloudFrontEdgeArgs, parent: p
             managedRuleGroupStatement: {
               vendorName: "AWS",
               name: "AWSManagedRulesCommonRuleSet",
-              ruleActionOverrides: COMMON_RULE_SET_EXCLUSIONS.map((rule) => ({
-                name: rule,
-                actionToUse: { count: {} },
-              })),
+              ruleActionOverrides: [
+                ...COMMON_RULE_SET_EXCLUSIONS.map((rule) => ({ name: rule, actionToUse: { count: {} } })),
+                ...COMMON_RULE_SET_BLOCKED.map((rule) => ({ name: rule, actionToUse: block403 })),
+              ],
             },
           },
           visibilityConfig: visibility("aws-common"),
@@ -132,7 +193,7 @@ export function cloudFrontEdge(name: string, args: CloudFrontEdgeArgs, parent: p
       visibilityConfig: visibility(`${name}-waf`),
       tags: args.tags,
     },
-    { parent, provider: usEast1 },
+    opts,
   );
 
   const cachingDisabled = aws.cloudfront.getCachePolicyOutput({ name: "Managed-CachingDisabled" }, opts);
@@ -190,5 +251,5 @@ export function cloudFrontEdge(name: string, args: CloudFrontEdgeArgs, parent: p
   const baseUrl = args.domainName
     ? pulumi.output(`https://${args.domainName}`)
     : pulumi.interpolate`https://${distribution.domainName}`;
-  return { distribution, webAcl, usEast1, baseUrl };
+  return { distribution, webAcl, baseUrl };
 }

@@ -2,25 +2,50 @@
  * The Fargate target's compute: a cluster, an arm64 task definition (keys as ECS `secrets` from SSM, one
  * `MCP_API_KEYS_<N>` per parameter; awslogs with retention; a /healthz container health check), an execution role
  * that may pull this image and read exactly the key parameters, a task role with no permissions, a service with the
- * deployment circuit breaker, and CPU target-tracking autoscaling.
+ * deployment circuit breaker that `pulumi up` waits on, and CPU target-tracking autoscaling.
+ *
+ * Key rotation: ECS resolves `secrets` only when a task starts (Amazon ECS Developer Guide, "Pass Systems Manager
+ * parameters as environment variables": https://docs.aws.amazon.com/AmazonECS/latest/developerguide/secrets-envvar-ssm-paramstore.html),
+ * so a value changed in SSM reaches running tasks only through a new deployment. The container therefore carries the
+ * key parameters' SSM *versions* (never values) in a docker label; a changed value is a new version, so a new task
+ * definition revision and a rolling deployment on the next `pulumi up`.
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import type { AwsContext } from "../../infra/aws-context.js";
+import { EDGE_AND_APP_DEFAULTS } from "../../infra/core/defaults.js";
 import { assumeRolePolicy, runtimeRolePolicy } from "../../infra/iam.js";
-import { SERVER_DEFAULTS } from "../../server/defaults.js";
 import { CONTAINER_PORT } from "./alb.js";
 
 export const CONTAINER_NAME = "mcp";
 /** Average CPU the autoscaling policy holds, percent. */
 export const TARGET_CPU_PERCENT = 60;
 /** ECS waits this long after SIGTERM before SIGKILL, s: the server's drain grace plus a margin. */
-export const STOP_TIMEOUT_SECONDS = Math.ceil(SERVER_DEFAULTS.shutdownGraceMs / 1000) + 5;
+export const STOP_TIMEOUT_SECONDS = Math.ceil(EDGE_AND_APP_DEFAULTS.shutdownGraceMs / 1000) + 5;
+
+/**
+ * Docker label holding the key parameters' SSM versions, `1=<version>,2=<version>,…` in `parameterArns` order. A label
+ * (not an env var) so the app never sees it; `dockerLabels` is valid on Fargate (not among the parameters Fargate
+ * rejects: Amazon ECS Developer Guide, "Amazon ECS task definition differences for Fargate",
+ * https://docs.aws.amazon.com/AmazonECS/latest/developerguide/fargate-tasks-services.html).
+ */
+export const KEY_VERSIONS_LABEL = "mcp-anywhere.api-key-versions";
+
+/**
+ * awslogs delivery: non-blocking with a 25 MiB buffer, written out so the stored definition never differs from ours.
+ * ECS made non-blocking the default on 2025-06-25 (account setting `defaultLogDriverMode`: Amazon ECS Developer Guide,
+ * "Amazon ECS account settings", https://docs.aws.amazon.com/AmazonECS/latest/developerguide/ecs-account-settings.html);
+ * a blocked stdout would stall the server. 25m follows the AWS Containers blog "Preventing log loss with non-blocking
+ * mode in the AWSLogs container log driver".
+ */
+export const AWSLOGS_MODE = { mode: "non-blocking", "max-buffer-size": "25m" } as const;
 
 export interface EcsArgs {
   ctx: AwsContext;
   image: pulumi.Input<string>;
   parameterArns: pulumi.Output<string>[];
+  /** SSM version of each key parameter, same order as `parameterArns` (infra/ssm-read.ts `readParameterVersion`). */
+  parameterVersions: pulumi.Output<number>[];
   /** ECS CPU units (1024 = 1 vCPU). */
   cpuUnits: number;
   memoryMiB: number;
@@ -40,10 +65,25 @@ export interface EcsArgs {
 
 export interface Ecs {
   cluster: aws.ecs.Cluster;
+  /** The execution role's inline policy; the task definition and the service depend on it. */
+  executionPolicy: aws.iam.RolePolicy;
   service: aws.ecs.Service;
   taskDefinition: aws.ecs.TaskDefinition;
   executionRole: aws.iam.Role;
   taskRole: aws.iam.Role;
+}
+
+/**
+ * The `dockerLabels` value for the key versions: `1=3,2=1` for two parameters at versions 3 and 1.
+ * @throws {Error} when a version is not a positive integer (SSM versions start at 1).
+ */
+export function keyVersionsLabel(versions: number[]): string {
+  return versions
+    .map((v, i) => {
+      if (!Number.isInteger(v) || v < 1) throw new Error(`key parameter ${i + 1}: SSM version must be >= 1, got ${v}`);
+      return `${i + 1}=${v}`;
+    })
+    .join(",");
 }
 
 /** The container health check: GET /healthz on loopback with the image's own node, exit 0 on 200. */
@@ -56,6 +96,8 @@ export function healthCheckCommand(healthPath: string): string[] {
   ];
 }
 
+const byName = (a: { name: string }, b: { name: string }) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
+
 export function ecsService(name: string, args: EcsArgs, parent: pulumi.Resource): Ecs {
   const opts = { parent };
   const { ctx, tags } = args;
@@ -66,7 +108,7 @@ export function ecsService(name: string, args: EcsArgs, parent: pulumi.Resource)
     { assumeRolePolicy: assumeRolePolicy("ecs-tasks.amazonaws.com"), tags },
     opts,
   );
-  new aws.iam.RolePolicy(
+  const executionPolicy = new aws.iam.RolePolicy(
     `${name}-execution`,
     { role: executionRole.id, policy: runtimeRolePolicy(ctx, args.image, args.logGroup.arn, args.parameterArns) },
     opts,
@@ -78,24 +120,47 @@ export function ecsService(name: string, args: EcsArgs, parent: pulumi.Resource)
     opts,
   );
 
+  // Review F21 (suspected permanent diff), checked against terraform-provider-aws
+  // internal/service/ecs/container_definitions.go (`containerDefinitionsAreEquivalent` → `reduce`) and task_definition.go
+  // (Read stores DescribeTaskDefinition's containers sorted by name, environment and secrets sorted by name): the diff
+  // compares reduce(state) with reduce(config); reduce fills essential, the health-check defaults, hostPort =
+  // containerPort under awsvpc, drops protocol "tcp" and empty lists, and sorts. So omitted defaults do not diff today;
+  // what reduce does NOT normalise is anything ECS adds on its own (e.g. awslogs options), which is how
+  // pulumi/pulumi-aws#5256 arises. Refuted for the fields named in the review; still, the JSON below is written in the
+  // form ECS echoes back (every default explicit, lists sorted, log mode explicit), so it equals the stored form
+  // without relying on the normaliser; tests/stacks/fargate.test.ts checks that.
   const containerDefinitions = pulumi
-    .all([args.image, args.logGroup.name, ctx.region, pulumi.all(args.parameterArns)])
-    .apply(([image, logGroupName, region, arns]) =>
+    .all([
+      args.image,
+      args.logGroup.name,
+      ctx.region,
+      pulumi.all(args.parameterArns),
+      pulumi.all(args.parameterVersions),
+    ])
+    .apply(([image, logGroupName, region, arns, versions]) =>
       JSON.stringify([
         {
           name: CONTAINER_NAME,
           image,
+          cpu: 0,
           essential: true,
           readonlyRootFilesystem: true,
-          portMappings: [{ containerPort: CONTAINER_PORT, protocol: "tcp" }],
-          environment: Object.entries(args.environment).map(([k, v]) => ({ name: k, value: v })),
-          secrets: arns.map((arn, i) => ({ name: `MCP_API_KEYS_${i + 1}`, valueFrom: arn })),
+          portMappings: [{ containerPort: CONTAINER_PORT, hostPort: CONTAINER_PORT, protocol: "tcp" }],
+          environment: Object.entries(args.environment)
+            .map(([k, v]) => ({ name: k, value: v }))
+            .sort(byName),
+          secrets: arns.map((arn, i) => ({ name: `MCP_API_KEYS_${i + 1}`, valueFrom: arn })).sort(byName),
+          mountPoints: [],
+          volumesFrom: [],
+          systemControls: [],
+          dockerLabels: { [KEY_VERSIONS_LABEL]: keyVersionsLabel(versions) },
           logConfiguration: {
             logDriver: "awslogs",
             options: {
               "awslogs-group": logGroupName,
               "awslogs-region": region,
               "awslogs-stream-prefix": CONTAINER_NAME,
+              ...AWSLOGS_MODE,
             },
           },
           healthCheck: {
@@ -123,7 +188,9 @@ export function ecsService(name: string, args: EcsArgs, parent: pulumi.Resource)
       containerDefinitions,
       tags,
     },
-    opts,
+    // Review F14: the first tasks pull the image and read the key secrets with the execution role's inline policy,
+    // which IAM may not have propagated when only the role exists. Lambda does the same (lambda-mcp-service.ts).
+    { parent, dependsOn: [executionPolicy] },
   );
 
   const service = new aws.ecs.Service(
@@ -142,12 +209,17 @@ export function ecsService(name: string, args: EcsArgs, parent: pulumi.Resource)
         { targetGroupArn: args.targetGroupArn, containerName: CONTAINER_NAME, containerPort: CONTAINER_PORT },
       ],
       deploymentCircuitBreaker: { enable: true, rollback: true },
+      // Review F13: without this, `pulumi up` returns once the deployment is accepted, and a broken image or config is
+      // rolled back by the circuit breaker behind a green update. With it, the provider waits until the service is
+      // stable (the deployment completed; a rollback is reported as a failure). Default false:
+      // @pulumi/aws ecs/service.d.ts `waitForSteadyState`.
+      waitForSteadyState: true,
       healthCheckGracePeriodSeconds: 30,
       propagateTags: "SERVICE",
       tags,
     },
-    // Autoscaling owns the running count after creation.
-    { parent, dependsOn: args.dependsOn, ignoreChanges: ["desiredCount"] },
+    // Autoscaling owns the running count after creation. The execution policy must exist before tasks start (F14).
+    { parent, dependsOn: [...args.dependsOn, executionPolicy], ignoreChanges: ["desiredCount"] },
   );
 
   const scaling = new aws.appautoscaling.Target(
@@ -178,5 +250,5 @@ export function ecsService(name: string, args: EcsArgs, parent: pulumi.Resource)
     },
     opts,
   );
-  return { cluster, service, taskDefinition, executionRole, taskRole };
+  return { cluster, executionPolicy, service, taskDefinition, executionRole, taskRole };
 }

@@ -54,10 +54,38 @@ export class PulumiMocks implements pulumi.runtime.Mocks {
   readonly calls: RecordedCall[] = [];
   /** SSM parameter name → value, as the account holds them; AWS's public AMI parameter is always there. */
   readonly ssm = new Map<string, string>([[AMI_PARAMETER, "ami-0a1b2c3d4e5f60718"]]);
+  /** SSM parameter name → version (GetParameter's `version`); 1 when absent, as for a parameter written once. */
+  readonly ssmVersions = new Map<string, number>();
 
   constructor(private readonly region: string) {}
 
-  newResource(args: pulumi.runtime.MockResourceArgs): { id: string; state: Record<string, unknown> } {
+  /** Stack transforms the program registered (`pulumi.runtime.registerResourceTransform`), in order. */
+  readonly transforms: pulumi.ResourceTransform[] = [];
+
+  /** Records a stack transform; the mock monitor only hands it over, so {@link newResource} applies it. */
+  registerTransform(transform: pulumi.ResourceTransform): void {
+    this.transforms.push(transform);
+  }
+
+  /**
+   * Applies the registered stack transforms to the inputs first, as the engine does before a provider sees them, then
+   * records the resource with realistic outputs ({@link record}).
+   */
+  newResource(
+    args: pulumi.runtime.MockResourceArgs,
+  ): { id: string; state: Record<string, unknown> } | Promise<{ id: string; state: Record<string, unknown> }> {
+    if (this.transforms.length === 0) return this.record(args);
+    return (async () => {
+      let inputs = args.inputs as Record<string, unknown>;
+      for (const t of this.transforms) {
+        const r = await t({ custom: args.custom ?? true, type: args.type, name: args.name, props: inputs, opts: {} });
+        if (r) inputs = r.props as Record<string, unknown>;
+      }
+      return this.record({ ...args, inputs });
+    })();
+  }
+
+  private record(args: pulumi.runtime.MockResourceArgs): { id: string; state: Record<string, unknown> } {
     const { type, name, inputs } = args;
     const r = this.region;
     let id = `${name}-${hex(type + name, 8)}`;
@@ -223,18 +251,28 @@ export class PulumiMocks implements pulumi.runtime.Mocks {
           value,
           type: "SecureString",
           arn: `arn:aws:ssm:${this.region}:${ACCOUNT}:parameter${name}`,
-          version: 1,
+          version: this.ssmVersions.get(name) ?? 1,
           id: name,
           withDecryption: inputs.withDecryption,
           insecureValue: "",
         };
       }
-      case "aws:index/getAvailabilityZones:getAvailabilityZones":
-        return {
-          names: ["a", "c", "d"].map((z) => `${this.region}${z}`),
-          zoneIds: ["apne1-az4", "apne1-az1", "apne1-az2"],
-          id: this.region,
-        };
+      case "aws:index/getAvailabilityZones:getAvailabilityZones": {
+        // The account has opted into a Local Zone, whose name sorts first; DescribeAvailabilityZones lists it unless
+        // the caller filters on opt-in-status (regular AZs are "opt-in-not-required").
+        const optIn = (inputs.filters as { name: string; values: string[] }[] | undefined)?.find(
+          (f) => f.name === "opt-in-status",
+        )?.values;
+        const zones = [
+          { name: `${this.region}-lcl-1a`, zoneId: "apne1-lcl1-az1", optInStatus: "opted-in" },
+          ...["a", "c", "d"].map((z, i) => ({
+            name: `${this.region}${z}`,
+            zoneId: ["apne1-az4", "apne1-az1", "apne1-az2"][i] as string,
+            optInStatus: "opt-in-not-required",
+          })),
+        ].filter((z) => optIn === undefined || optIn.includes(z.optInStatus));
+        return { names: zones.map((z) => z.name), zoneIds: zones.map((z) => z.zoneId), id: this.region };
+      }
       case "aws:ec2/getManagedPrefixList:getManagedPrefixList":
         return {
           id: "pl-58a04531",

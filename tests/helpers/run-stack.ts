@@ -18,6 +18,9 @@ export function stackFileConfig(stack: string): Record<string, string> {
   );
 }
 
+/** An SSM parameter before the run: its value, or its value and version. */
+export type SsmSeed = string | { value: string; version: number };
+
 export interface StackRun {
   mocks: PulumiMocks;
   outputs: StackOutputs;
@@ -26,12 +29,13 @@ export interface StackRun {
 /**
  * @param stack - stack name (for Pulumi.<stack>.yaml and pulumi.getStack()).
  * @param overrides - config entries to add or replace; `undefined` removes one.
- * @param ssm - SSM parameters that exist in the account before the run.
+ * @param ssm - SSM parameters that exist in the account before the run: a value, or a value and its version (1 when
+ *   only a value is given).
  */
 export async function runStack(
   stack: string,
   overrides: Record<string, string | undefined> = {},
-  ssm: Record<string, string> = {},
+  ssm: Record<string, SsmSeed> = {},
 ): Promise<StackRun> {
   const { mocks, outputs, error } = await attempt(stack, overrides, ssm);
   if (error !== undefined || outputs === undefined) throw error;
@@ -42,7 +46,7 @@ export async function runStack(
 export async function attempt(
   stack: string,
   overrides: Record<string, string | undefined> = {},
-  ssm: Record<string, string> = {},
+  ssm: Record<string, SsmSeed> = {},
 ): Promise<{ mocks: PulumiMocks; outputs?: StackOutputs; error?: unknown }> {
   const config: Record<string, string> = { ...stackFileConfig(stack) };
   for (const [k, v] of Object.entries(overrides)) {
@@ -50,7 +54,10 @@ export async function attempt(
     else config[k] = v;
   }
   const mocks = new PulumiMocks(config["aws:region"] ?? "ap-northeast-1");
-  for (const [k, v] of Object.entries(ssm)) mocks.ssm.set(k, v);
+  for (const [k, v] of Object.entries(ssm)) {
+    mocks.ssm.set(k, typeof v === "string" ? v : v.value);
+    if (typeof v !== "string") mocks.ssmVersions.set(k, v.version);
+  }
   await pulumi.runtime.setMocks(mocks, "mcp-anywhere", stack, false);
   pulumi.runtime.setAllConfig(config);
   try {

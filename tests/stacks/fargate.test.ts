@@ -2,8 +2,12 @@
 import type * as pulumi from "@pulumi/pulumi";
 import { expect } from "chai";
 import { CLOUDFRONT_ORIGIN_PREFIX_LIST, FORBIDDEN_BODY, ORIGIN_VERIFY_HEADER } from "../../components/fargate/alb.js";
-import { COMMON_RULE_SET_EXCLUSIONS } from "../../components/fargate/cloudfront.js";
-import { STOP_TIMEOUT_SECONDS } from "../../components/fargate/ecs.js";
+import {
+  COMMON_RULE_SET_BLOCKED,
+  COMMON_RULE_SET_EXCLUSIONS,
+  WAF_BLOCKED_BODY,
+} from "../../components/fargate/cloudfront.js";
+import { KEY_VERSIONS_LABEL, STOP_TIMEOUT_SECONDS } from "../../components/fargate/ecs.js";
 import {
   ACCOUNT,
   inputsOf,
@@ -13,6 +17,7 @@ import {
   resolve,
   unwrapInput,
 } from "../helpers/pulumi-mocks.js";
+import { type RecordedOptions, resourceOptions } from "../helpers/resource-options.js";
 import { plainTexts, runStack, type StackRun } from "../helpers/run-stack.js";
 
 const T = {
@@ -42,10 +47,66 @@ interface ContainerDef {
   image: string;
   environment: { name: string; value: string }[];
   secrets: { name: string; valueFrom: string }[];
-  healthCheck: { command: string[] };
+  healthCheck: { command: string[]; interval?: number; retries?: number; timeout?: number };
   stopTimeout: number;
   readonlyRootFilesystem: boolean;
   logConfiguration: { logDriver: string; options: Record<string, string> };
+  portMappings: { containerPort: number; hostPort?: number; protocol?: string }[];
+  dockerLabels?: Record<string, string>;
+}
+
+/**
+ * Every rule of AWSManagedRulesCommonRuleSet, from the AWS WAF Developer Guide, "Core rule set (CRS) managed rule
+ * group" (https://docs.aws.amazon.com/waf/latest/developerguide/aws-managed-rule-groups-baseline.html).
+ */
+const CRS_RULES = [
+  "NoUserAgent_HEADER",
+  "UserAgent_BadBots_HEADER",
+  "SizeRestrictions_QUERYSTRING",
+  "SizeRestrictions_Cookie_HEADER",
+  "SizeRestrictions_BODY",
+  "SizeRestrictions_URIPATH",
+  "EC2MetaDataSSRF_BODY",
+  "EC2MetaDataSSRF_COOKIE",
+  "EC2MetaDataSSRF_URIPATH",
+  "EC2MetaDataSSRF_QUERYARGUMENTS",
+  "GenericLFI_QUERYARGUMENTS",
+  "GenericLFI_URIPATH",
+  "GenericLFI_BODY",
+  "RestrictedExtensions_URIPATH",
+  "RestrictedExtensions_QUERYARGUMENTS",
+  "GenericRFI_QUERYARGUMENTS",
+  "GenericRFI_BODY",
+  "GenericRFI_URIPATH",
+  "CrossSiteScripting_COOKIE",
+  "CrossSiteScripting_QUERYARGUMENTS",
+  "CrossSiteScripting_BODY",
+  "CrossSiteScripting_URIPATH",
+];
+
+const sortedByName = (a: { name: string }, b: { name: string }) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
+
+/**
+ * A container definition in the form ECS stores and DescribeTaskDefinition returns it, which terraform-provider-aws
+ * writes to state on refresh (task_definition.go Read: containers, environment and secrets sorted by name): the API
+ * defaults filled in (cpu 0, essential, empty mountPoints/volumesFrom/systemControls, hostPort = containerPort under
+ * awsvpc, protocol tcp, health-check interval 30/retries 3/timeout 5 as in container_definitions.go `reduce`), and the
+ * awslogs `mode` from the account default (non-blocking since 2025-06-25, ECS account setting `defaultLogDriverMode`).
+ */
+function ecsStoredForm(c: ContainerDef): ContainerDef {
+  return {
+    cpu: 0,
+    essential: true,
+    mountPoints: [],
+    volumesFrom: [],
+    systemControls: [],
+    ...c,
+    portMappings: c.portMappings.map((p) => ({ hostPort: p.containerPort, protocol: "tcp", ...p })),
+    environment: [...c.environment].sort(sortedByName),
+    secrets: [...c.secrets].sort(sortedByName),
+    healthCheck: { interval: 30, retries: 3, timeout: 5, ...c.healthCheck },
+    logConfiguration: { ...c.logConfiguration, options: { mode: "non-blocking", ...c.logConfiguration.options } },
+  } as ContainerDef;
 }
 const container = (m: PulumiMocks): ContainerDef =>
   (JSON.parse(String(unwrapInput(inputs(m.one(T.taskDef)).containerDefinitions))) as ContainerDef[])[0] as ContainerDef;
@@ -62,8 +123,12 @@ describe("stack program: fargate target", function () {
     let run: StackRun;
     let key: string;
     let originSecret: string;
+    let options: Map<string, RecordedOptions>;
     before(async () => {
+      options = resourceOptions();
       run = await runStack("prod");
+      // Copy: a later run in this file replaces the entries.
+      options = new Map(options);
       key = run.mocks.ssm.get("/mcp-anywhere/prod/api-keys/default") ?? "";
       originSecret = String(byName(run.mocks, T.password, "prod-origin-verify").state.result);
     });
@@ -113,6 +178,8 @@ describe("stack program: fargate target", function () {
           "awslogs-group": "/mcp-anywhere/prod/fargate",
           "awslogs-region": "ap-northeast-1",
           "awslogs-stream-prefix": "mcp",
+          mode: "non-blocking",
+          "max-buffer-size": "25m",
         },
       });
     });
@@ -130,6 +197,13 @@ describe("stack program: fargate target", function () {
       expect(sid.WriteOwnLogGroup?.Resource).to.equal(
         `arn:aws:logs:ap-northeast-1:${ACCOUNT}:log-group:/mcp-anywhere/prod/fargate:*`,
       );
+      // F19: one StringEquals (AND across keys, OR across the ARN list); no ForAnyValue on a single-valued key.
+      expect(sid.DecryptApiKeyParametersViaSsm?.Condition).to.deep.equal({
+        StringEquals: {
+          "kms:ViaService": "ssm.ap-northeast-1.amazonaws.com",
+          "kms:EncryptionContext:PARAMETER_ARN": [arn],
+        },
+      });
       const starred = doc.Statement.filter((s) => s.Resource === "*").map((s) => s.Action);
       expect(starred, "only ecr:GetAuthorizationToken, which has no resource-level permission").to.deep.equal([
         ["ecr:GetAuthorizationToken"],
@@ -148,7 +222,10 @@ describe("stack program: fargate target", function () {
     it("admits ALB traffic only from CloudFront's origin-facing prefix list, and task traffic only from the ALB", () => {
       const albSg = byName(run.mocks, T.sg, "prod-alb");
       const tasksSg = byName(run.mocks, T.sg, "prod-tasks");
-      const ingress = run.mocks.ofType("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule").map(inputs);
+      // Without the stack tags (added to every resource by a stack transform, and checked elsewhere).
+      const ingress = run.mocks
+        .ofType("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule")
+        .map((r) => Object.fromEntries(Object.entries(inputs(r)).filter(([k]) => k !== "tags")));
       expect(ingress.filter((r) => r.securityGroupId === albSg.id)).to.deep.equal([
         {
           securityGroupId: albSg.id,
@@ -194,11 +271,10 @@ describe("stack program: fargate target", function () {
       expect(originSecret).to.match(/^[A-Za-z0-9]{48}$/);
     });
 
-    it("creates the WAF with scope CLOUDFRONT through a us-east-1 provider, keyed on x-api-key and on IP", () => {
+    it("creates the WAF with scope CLOUDFRONT in us-east-1 on the default provider, keyed on x-api-key and on IP", () => {
       const waf = run.mocks.one(T.waf);
-      const provider = run.mocks.one(T.provider);
-      expect(inputs(provider).region).to.equal("us-east-1");
-      expect(waf.provider).to.include(`::${provider.name}::`);
+      expect(inputs(waf).region, "per-resource region (pulumi-aws 7), not a provider").to.equal("us-east-1");
+      expect(waf.provider || undefined, "no explicit provider: the stack's aws:* config applies").to.equal(undefined);
       expect(inputs(waf).scope).to.equal("CLOUDFRONT");
       const rules = inputs(waf).rules as {
         name: string;
@@ -219,9 +295,46 @@ describe("stack program: fargate target", function () {
         evaluationWindowSec: 60,
         aggregateKeyType: "IP",
       });
-      const group = (common?.statement.managedRuleGroupStatement ?? {}) as Inputs;
-      const overrides = ((group.ruleActionOverrides ?? []) as { name: string }[]).map((o) => o.name);
-      expect(overrides).to.deep.equal([...COMMON_RULE_SET_EXCLUSIONS]);
+      expect(common?.overrideAction).to.deep.equal({ none: {} });
+    });
+
+    it("declares no AWS provider of its own: every AWS resource uses the stack's default provider and aws:* config", () => {
+      expect(run.mocks.ofType(T.provider), "no explicit aws.Provider").to.deep.equal([]);
+      const explicit = run.mocks.resources.filter((r) => r.type.startsWith("aws:") && r.provider);
+      expect(explicit.map((r) => `${r.type} ${r.name} ${r.provider}`)).to.deep.equal([]);
+    });
+
+    it("counts the common rules that match MCP tool arguments in bodies, and blocks the rest with a JSON-RPC 403", () => {
+      const waf = inputs(run.mocks.one(T.waf));
+      const rules = waf.rules as { name: string; statement: Inputs }[];
+      const group = (rules.find((r) => r.name === "aws-common")?.statement.managedRuleGroupStatement ?? {}) as Inputs;
+      const overrides = (group.ruleActionOverrides ?? []) as { name: string; actionToUse: Inputs }[];
+      const counted = overrides.filter((o) => "count" in o.actionToUse).map((o) => o.name);
+      expect(counted).to.have.members([
+        "SizeRestrictions_BODY",
+        "CrossSiteScripting_BODY",
+        "GenericRFI_BODY",
+        "GenericLFI_BODY",
+        "EC2MetaDataSSRF_BODY",
+      ]);
+      expect(counted).to.have.members([...COMMON_RULE_SET_EXCLUSIONS]);
+      const blocked = overrides.filter((o) => "block" in o.actionToUse);
+      expect(blocked.map((o) => o.name)).to.have.members([...COMMON_RULE_SET_BLOCKED]);
+      for (const o of blocked) {
+        expect(o.actionToUse, o.name).to.deep.equal({
+          block: { customResponse: { responseCode: 403, customResponseBodyKey: "blocked" } },
+        });
+      }
+      expect(
+        overrides.map((o) => o.name),
+        "every rule of the group has an explicit action",
+      ).to.have.members(CRS_RULES);
+      const bodies = waf.customResponseBodies as { key: string; contentType: string; content: string }[];
+      const body = bodies.find((b) => b.key === "blocked");
+      expect(body?.contentType).to.equal("APPLICATION_JSON");
+      expect(body?.content).to.equal(WAF_BLOCKED_BODY);
+      expect(JSON.parse(String(body?.content))).to.deep.include({ jsonrpc: "2.0", id: null });
+      expect((JSON.parse(String(body?.content)) as { error: { code: number } }).error.code).to.be.a("number");
     });
 
     it("serves HTTPS to viewers through CloudFront with caching off, all viewer headers but Host, and the WAF", () => {
@@ -244,12 +357,13 @@ describe("stack program: fargate target", function () {
       });
     });
 
-    it("runs 2 to 6 tasks with the circuit breaker and CPU target tracking", () => {
+    it("runs 2 to 6 tasks with the circuit breaker and CPU target tracking, and `pulumi up` waits for steady state", () => {
       const svc = inputs(run.mocks.one(T.service));
       expect(svc).to.deep.include({
         desiredCount: 2,
         launchType: "FARGATE",
         deploymentCircuitBreaker: { enable: true, rollback: true },
+        waitForSteadyState: true,
       });
       expect(inputs(run.mocks.one(T.scaling))).to.deep.include({
         minCapacity: 2,
@@ -260,6 +374,41 @@ describe("stack program: fargate target", function () {
       expect(tt.predefinedMetricSpecification).to.deep.equal({
         predefinedMetricType: "ECSServiceAverageCPUUtilization",
       });
+    });
+
+    it("orders the execution role's inline policy before the task definition and the service (IAM propagation)", () => {
+      const policy = byName(run.mocks, T.policy, "prod-execution");
+      expect(policy).to.exist;
+      const dependsOnPolicy = (type: string, name: string) =>
+        (options.get(`${type}::${name}`)?.dependencies ?? []).some((urn) =>
+          urn.endsWith(`$${T.policy}::prod-execution`),
+        );
+      expect(options.get(`${T.service}::prod-service`), "options were recorded").to.exist;
+      expect(dependsOnPolicy(T.service, "prod-service"), "service").to.equal(true);
+      expect(dependsOnPolicy(T.taskDef, "prod-task"), "task definition").to.equal(true);
+    });
+
+    it("writes the container definition in the form ECS stores it, so a refresh shows no diff (F21)", () => {
+      const c = container(run.mocks);
+      expect(c).to.deep.equal(ecsStoredForm(c));
+      expect(c.portMappings).to.deep.equal([{ containerPort: 8080, hostPort: 8080, protocol: "tcp" }]);
+      expect(c.logConfiguration.options).to.deep.include({ mode: "non-blocking", "max-buffer-size": "25m" });
+    });
+
+    it("puts the key parameters' SSM versions (not values) in a docker label, read without decryption", () => {
+      expect(container(run.mocks).dockerLabels).to.deep.equal({ [KEY_VERSIONS_LABEL]: "1=1" });
+      const reads = run.mocks.calls.filter(
+        (c) =>
+          c.token === "aws:ssm/getParameter:getParameter" && c.inputs.name === "/mcp-anywhere/prod/api-keys/default",
+      );
+      expect(reads.map((c) => c.inputs.withDecryption)).to.deep.equal([false]);
+    });
+
+    it("uses regular Availability Zones only, never an opted-in Local Zone", () => {
+      const az = run.mocks.calls.find((c) => c.token === "aws:index/getAvailabilityZones:getAvailabilityZones");
+      expect(az?.inputs.filters).to.deep.equal([{ name: "opt-in-status", values: ["opt-in-not-required"] }]);
+      const zones = run.mocks.ofType("aws:ec2/subnet:Subnet").map((s) => inputs(s).availabilityZone);
+      expect(zones).to.deep.equal(["ap-northeast-1a", "ap-northeast-1c"]);
     });
 
     it("keeps logs 90 days", () => {
@@ -279,6 +428,50 @@ describe("stack program: fargate target", function () {
 
     it("shows neither the API key nor the origin secret in plain outputs, inputs or names", async () => {
       for (const text of await plainTexts(run)) expect(text).not.to.include(key).and.not.to.include(originSecret);
+    });
+  });
+
+  describe("key rotation reaches running tasks", () => {
+    const name = "/mcp-anywhere/prod/api-keys/default";
+    const taskDefinitionAt = async (version: number) => {
+      const run = await runStack("prod", {}, { [name]: { value: "ignored-the-stack-generates-it", version } });
+      return { run, td: JSON.stringify(unwrapInput(inputs(run.mocks.one(T.taskDef)).containerDefinitions)) };
+    };
+
+    it("a new SSM version of a key gives a new task definition; the same version gives an identical one", async () => {
+      const v1 = await taskDefinitionAt(1);
+      const v1again = await taskDefinitionAt(1);
+      const v2 = await taskDefinitionAt(2);
+      expect(v1again.td, "same version: no new revision, no deployment").to.equal(v1.td);
+      expect(v2.td, "bumped version: new revision, so the service rolls the tasks").not.to.equal(v1.td);
+      expect(container(v2.run.mocks).dockerLabels).to.deep.equal({ [KEY_VERSIONS_LABEL]: "1=2" });
+      expect(inputs(v2.run.mocks.one(T.taskDef)).family).to.equal(inputs(v1.run.mocks.one(T.taskDef)).family);
+    });
+
+    it("tracks each listed parameter's version, in order", async () => {
+      const run = await runStack(
+        "prod",
+        { "mcp-anywhere:apiKeyParameterNames": '["/team/keys/a","/team/keys/b"]' },
+        {
+          "/team/keys/a": { value: "a".repeat(40), version: 7 },
+          "/team/keys/b": { value: "b".repeat(40), version: 3 },
+        },
+      );
+      const c = container(run.mocks);
+      // Label "<i>=<version>,…" where <i> is the N of the secret MCP_API_KEYS_<N> that reads the parameter.
+      const versionByIndex = Object.fromEntries(
+        String(c.dockerLabels?.[KEY_VERSIONS_LABEL])
+          .split(",")
+          .map((kv) => kv.split("=")),
+      ) as Record<string, string>;
+      const versionOf = (parameter: string) => {
+        const secret = c.secrets.find((x) => x.valueFrom.endsWith(`:parameter${parameter}`));
+        return versionByIndex[String(secret?.name.replace("MCP_API_KEYS_", ""))];
+      };
+      expect(versionOf("/team/keys/a")).to.equal("7");
+      expect(versionOf("/team/keys/b")).to.equal("3");
+      expect(Object.keys(versionByIndex)).to.have.length(c.secrets.length);
+      expect(JSON.stringify(c)).not.to.include("a".repeat(40)).and.not.to.include("b".repeat(40));
     });
   });
 
