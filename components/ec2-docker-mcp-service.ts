@@ -2,49 +2,78 @@
  * `Ec2DockerMcpService` (`mcp-anywhere:aws:Ec2DockerMcpService`): the server image on one hardened Graviton instance
  * with Docker Compose, behind an nginx edge on the same host (TLS, API-key check, limit_req; components/ec2/nginx.ts).
  *
- * Children: a Network (infra/network.ts; public subnets only), a security group (443 and 80 from `allowedCidrs`; 22 only
- * from `sshCidr`, never from everywhere), an instance role (SSM Session Manager, read of exactly the key parameters,
- * pull of this image's repository, writes to its log group), the instance (IMDSv2 with hop limit 1, encrypted gp3),
- * an Elastic IP, a log group, and the rollout document and association (components/ec2/rollout.ts).
+ * Children: a Network (infra/network.ts; public subnets only), a security group (443 from `allowedCidrs`; 80 from
+ * everywhere, for ACME HTTP-01 only; 22 only from `sshCidr`, never from everywhere), an instance role (SSM Session
+ * Manager, read of exactly the key parameters, pull of this image's repository, writes to its log group), a network
+ * interface with the Elastic IP attached before the instance boots, the instance (IMDSv2 with hop limit 1, encrypted
+ * gp3, gzip-compressed user data under a size budget), a log group, and the rollout document and association
+ * (components/ec2/rollout.ts).
  *
- * TLS: Let's Encrypt over HTTP-01 for `domain`, or for `<eip-with-dashes>.sslip.io` (a public DNS service that resolves
- * such names to the IP inside them); nginx serves a self-signed certificate until the first issuance.
+ * TLS: a Let's Encrypt certificate for the Elastic IP itself (an IP address certificate: `shortlived` profile, about
+ * 160 h, renewed with half its lifetime left and retried hourly), or for `domain` when set; both over HTTP-01 by the
+ * host's ACME client (components/ec2/acme-client.ts). Until the first issuance nginx serves a self-signed certificate
+ * that every client rejects; `tlsStatus` and `npm run verify` say so. No third-party DNS service is involved (the
+ * previous `<ip>.sslip.io` default shared one Let's Encrypt rate limit with every sslip.io user and ran out: review F6,
+ * https://github.com/cunnie/sslip.io/issues/110).
+ *
+ * Port 80 is always open to 0.0.0.0/0: Let's Encrypt validates HTTP-01 from several unpublished network perspectives
+ * (https://letsencrypt.org/docs/faq/#what-ip-addresses-does-let-s-encrypt-use-to-validate-my-web-server), so any
+ * narrower rule would stop issuance and renewal. nginx answers port 80 with the challenge files and a redirect to
+ * HTTPS only; the API (and its key check) is on 443, which `allowedCidrs` restricts.
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { awsContext, ssmParameterArn } from "../infra/aws-context.js";
 import type { McpServiceArgs, McpServiceOutputs } from "../infra/core/contract.js";
-import { DEPLOY_DEFAULTS } from "../infra/core/defaults.js";
+import { DEPLOY_DEFAULTS, EDGE_AND_APP_DEFAULTS } from "../infra/core/defaults.js";
 import { assumeRolePolicy, runtimeRolePolicy } from "../infra/iam.js";
 import { logGroup } from "../infra/log-group.js";
 import { Network } from "../infra/network.js";
 import { serverEnvironment } from "../infra/server-env.js";
 import { ComponentArgsError, resolveServiceArgs } from "../infra/service-args.js";
-import { SERVER_DEFAULTS } from "../server/defaults.js";
-import { renderUserData } from "./ec2/cloud-init.js";
+import { LETS_ENCRYPT_DIRECTORY } from "./ec2/acme-client.js";
+import { encodeUserData, renderUserData } from "./ec2/cloud-init.js";
 import { hostFiles } from "./ec2/host-files.js";
 import { renderRolloutDocument, rolloutId } from "./ec2/rollout.js";
 
 export interface Ec2DockerMcpServiceArgs extends McpServiceArgs {
   /** Graviton instance type. @default "t4g.small" */
   instanceType?: string;
-  /** CIDRs that may reach 443 and 80. @default ["0.0.0.0/0"] */
+  /** CIDRs that may reach 443 (port 80 stays open to all for ACME HTTP-01). @default ["0.0.0.0/0"] */
   allowedCidrs?: string[];
   /** One CIDR allowed on port 22; never 0.0.0.0/0. @default no port 22 (use SSM Session Manager) */
   sshCidr?: string;
-  /** The certificate's host name; its A record must point at the Elastic IP. @default `<eip-with-dashes>.sslip.io` */
+  /**
+   * The certificate's host name; its A record must point at the Elastic IP.
+   * @default none: the certificate is issued for the Elastic IP address itself
+   */
   domain?: string;
   /** Let's Encrypt account e-mail. @default none (registered without e-mail) */
   acmeEmail?: string;
+  /** ACME directory, e.g. Let's Encrypt staging for trials. @default Let's Encrypt production */
+  acmeDirectoryUrl?: string;
   /** Stack name, for log groups. */
   stack: string;
 }
 
 const CIDR = /^(\d{1,3})(\.\d{1,3}){3}\/(\d|[12]\d|3[0-2])$/;
 
-/** The host name the certificate is issued for. */
+/** The certificate's identifier and the URL's host: `domain` when set, else the Elastic IP address. */
 export function ec2Host(domain: string | undefined, ip: string): string {
-  return domain ?? `${ip.replaceAll(".", "-")}.sslip.io`;
+  return domain ?? ip;
+}
+
+/** The `tlsStatus` output: what the edge serves until and after the first issuance, and where to look. */
+export function ec2TlsStatus(host: string, domain: string | undefined): string {
+  const what = domain
+    ? `a Let's Encrypt certificate for ${host} (its A record must point at the Elastic IP)`
+    : `a Let's Encrypt IP address certificate for ${host} (profile shortlived, about 6 days, renewed every few days)`;
+  return (
+    `NOT TRUSTED YET: the host serves a self-signed certificate, which every MCP client rejects, until it obtains ${what} ` +
+    "over HTTP-01, usually within minutes of boot. This needs port 80 reachable from the whole internet. " +
+    "`npm run verify` fails its tls check until then; the host's progress is in /etc/mcp-anywhere/tls/status " +
+    "(aws ssm start-session, then cat it) and in `journalctl -u mcp-anywhere-cert`."
+  );
 }
 
 export class Ec2DockerMcpService extends pulumi.ComponentResource implements McpServiceOutputs {
@@ -93,8 +122,9 @@ export class Ec2DockerMcpService extends pulumi.ComponentResource implements Mcp
       );
     allowedCidrs.forEach((cidr, i) => {
       ingress(`https-${i}`, 443, cidr, "HTTPS: MCP (API key and rate limits at nginx)");
-      ingress(`http-${i}`, 80, cidr, "HTTP: ACME challenges and the redirect to HTTPS");
     });
+    // Always from everywhere: HTTP-01 validation comes from unpublished addresses (see the header comment).
+    ingress("http-0", 80, "0.0.0.0/0", "HTTP: ACME HTTP-01 challenges and the redirect to HTTPS only");
     if (args.sshCidr !== undefined) ingress("ssh", 22, args.sshCidr, "SSH from one admin network");
     for (const [id, port] of [
       ["egress-https", 443],
@@ -121,7 +151,7 @@ export class Ec2DockerMcpService extends pulumi.ComponentResource implements Mcp
       { assumeRolePolicy: assumeRolePolicy("ec2.amazonaws.com"), tags: a.tags },
       parent,
     );
-    new aws.iam.RolePolicyAttachment(
+    const ssmCore = new aws.iam.RolePolicyAttachment(
       `${name}-ssm-core`,
       {
         role: role.name,
@@ -129,7 +159,7 @@ export class Ec2DockerMcpService extends pulumi.ComponentResource implements Mcp
       },
       parent,
     );
-    new aws.iam.RolePolicy(
+    const policy = new aws.iam.RolePolicy(
       `${name}-instance`,
       { role: role.id, policy: runtimeRolePolicy(ctx, a.image, logs.arn, parameterArns) },
       parent,
@@ -137,6 +167,27 @@ export class Ec2DockerMcpService extends pulumi.ComponentResource implements Mcp
     const profile = new aws.iam.InstanceProfile(`${name}-instance`, { role: role.name, tags: a.tags }, parent);
 
     const eip = new aws.ec2.Eip(`${name}-ip`, { domain: "vpc", tags: a.tags }, parent);
+    // The Elastic IP goes on a network interface that exists before the instance, and the instance waits for that
+    // association: the public subnet does not map public IPs on launch (infra/network.ts) and there is no NAT, so an
+    // instance whose EIP is attached after it is running (EipAssociation needs its id) has no route out while
+    // cloud-init installs packages and pulls images (review F10). An auto-assigned public IP would not do either: it is
+    // released when the EIP is attached, cutting the downloads in flight
+    // (https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/working-with-eips.html#using-instance-addressing-eips-associating).
+    const eni = new aws.ec2.NetworkInterface(
+      `${name}-host`,
+      {
+        subnetId: network.publicSubnetIds[0] as pulumi.Output<string>,
+        securityGroups: [sg.id],
+        description: "mcp-anywhere EC2 host (Elastic IP attached before boot)",
+        tags: a.tags,
+      },
+      parent,
+    );
+    const eipAssociation = new aws.ec2.EipAssociation(
+      `${name}-ip`,
+      { networkInterfaceId: eni.id, allocationId: eip.allocationId },
+      parent,
+    );
     const host = eip.publicIp.apply((ip) => ec2Host(args.domain, ip));
     const files = pulumi
       .all([a.image, host, ctx.region, logs.name, pulumi.all(a.apiKeyParameterNames)])
@@ -145,6 +196,7 @@ export class Ec2DockerMcpService extends pulumi.ComponentResource implements Mcp
           image,
           host: h,
           acmeEmail: args.acmeEmail,
+          acmeDirectoryUrl: args.acmeDirectoryUrl ?? LETS_ENCRYPT_DIRECTORY,
           region,
           registry: image.split("/")[0] ?? image,
           logGroupName,
@@ -158,7 +210,7 @@ export class Ec2DockerMcpService extends pulumi.ComponentResource implements Mcp
             burst: a.rateLimit.burst,
             ipRequestsPerMinute: a.rateLimit.perIpRequestsPerMinute,
           },
-          maxBodyBytes: SERVER_DEFAULTS.maxBodyBytes,
+          maxBodyBytes: EDGE_AND_APP_DEFAULTS.maxBodyBytes,
         }),
       );
 
@@ -168,20 +220,25 @@ export class Ec2DockerMcpService extends pulumi.ComponentResource implements Mcp
       {
         ami,
         instanceType,
-        subnetId: network.publicSubnetIds[0] as pulumi.Output<string>,
-        vpcSecurityGroupIds: [sg.id],
+        primaryNetworkInterface: { networkInterfaceId: eni.id },
         iamInstanceProfile: profile.name,
         monitoring: false,
         metadataOptions: { httpEndpoint: "enabled", httpTokens: "required", httpPutResponseHopLimit: 1 },
         rootBlockDevice: { volumeType: "gp3", volumeSize: d.rootVolumeGiB, encrypted: true, deleteOnTermination: true },
-        userData: files.apply(renderUserData),
+        // gzip under a budget well below EC2's 16 KB limit; throws UserDataTooLargeError (components/ec2/cloud-init.ts).
+        userDataBase64: files.apply((f) => encodeUserData(renderUserData(f)).base64),
         userDataReplaceOnChange: false,
         tags: { ...a.tags, Name: `mcp-anywhere-${args.stack}` },
       },
-      // User data is first boot only; later changes go through the rollout below. A newer AMI does not replace the host.
-      { parent: this, ignoreChanges: ["userData", "ami"] },
+      {
+        parent: this,
+        // User data is first boot only; later changes go through the rollout below. A newer AMI does not replace the host.
+        ignoreChanges: ["userData", "userDataBase64", "ami"],
+        // First boot needs the public IP (above) and the role's permissions: the inline policy and the SSM attachment
+        // are separate resources the profile does not wait for, and IAM changes take time to propagate (review F14).
+        dependsOn: [eipAssociation, policy, ssmCore],
+      },
     );
-    new aws.ec2.EipAssociation(`${name}-ip`, { instanceId: instance.id, allocationId: eip.allocationId }, parent);
 
     const content = files.apply(renderRolloutDocument);
     const document = new aws.ssm.Document(
@@ -205,7 +262,7 @@ export class Ec2DockerMcpService extends pulumi.ComponentResource implements Mcp
     this.apiKeyParameterNames = pulumi.all(a.apiKeyParameterNames);
     this.instanceId = instance.id;
     this.publicIp = eip.publicIp;
-    this.tlsStatus = pulumi.interpolate`self-signed at first boot; Let's Encrypt issues a certificate for ${host} over HTTP-01 within minutes (see /etc/mcp-anywhere/tls/status on the host)`;
+    this.tlsStatus = host.apply((h) => ec2TlsStatus(h, args.domain));
     this.logGroupName = logs.name;
     this.registerOutputs({
       target: this.target,

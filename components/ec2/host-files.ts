@@ -5,6 +5,7 @@
  */
 import { stringify } from "yaml";
 import { CONTAINER_PORT } from "../fargate/alb.js";
+import { isIpAddress, renderAcmeClientScript } from "./acme-client.js";
 import { renderKeyRefreshScript } from "./key-refresh.js";
 import { EMPTY_KEY_MAP, renderNginxConfig } from "./nginx.js";
 
@@ -14,13 +15,14 @@ export const HOST = {
   nginxDir: "/etc/mcp-anywhere/nginx",
   keysDir: "/etc/mcp-anywhere/keys",
   tlsDir: "/etc/mcp-anywhere/tls",
+  /** The ACME account key and the last issued chain (root only, 0700). */
+  acmeStateDir: "/etc/mcp-anywhere/acme",
   acmeWebroot: "/var/www/acme",
   bin: "/usr/local/bin",
 } as const;
 
 /** Images besides the server's, pinned to releases. */
 export const NGINX_IMAGE = "public.ecr.aws/nginx/nginx:1.27-alpine";
-export const CERTBOT_IMAGE = "docker.io/certbot/certbot:v3.0.1";
 /** Docker Compose v2 plugin for arm64, pinned (Amazon Linux 2023 packages docker but not the compose plugin). */
 export const COMPOSE_PLUGIN_URL =
   "https://github.com/docker/compose/releases/download/v2.29.7/docker-compose-linux-aarch64";
@@ -38,9 +40,14 @@ export interface HostFile {
 export interface HostFilesOptions {
   /** Digest-pinned server image. */
   image: string;
-  /** Certificate host name. */
+  /**
+   * The certificate's identifier and nginx's `server_name`: the Elastic IP (an IP address certificate with the
+   * `shortlived` profile) or the custom domain.
+   */
   host: string;
   acmeEmail: string | undefined;
+  /** ACME directory URL (Let's Encrypt production by default, components/ec2/acme-client.ts). */
+  acmeDirectoryUrl: string;
   region: string;
   /** `<account>.dkr.ecr.<region>.amazonaws.com`, for docker login. */
   registry: string;
@@ -119,12 +126,10 @@ export function hostFiles(o: HostFilesOptions): HostFile[] {
     pidPath: "/var/run/nginx.pid",
   });
   const reload = `${HOST.bin}/mcp-anywhere-reload-nginx`;
-  const certbotArgs = [
-    "certonly --webroot -w /var/www/acme",
-    `-d ${o.host}`,
-    "--non-interactive --agree-tos --keep-until-expiring",
-    o.acmeEmail ? `--email ${o.acmeEmail}` : "--register-unsafely-without-email",
-  ].join(" ");
+  // Let's Encrypt issues IP address certificates only with the `shortlived` profile (about 160 h); a domain keeps the
+  // CA's default profile (90 days). https://letsencrypt.org/docs/profiles/
+  const ip = isIpAddress(o.host);
+  const san = `${ip ? "IP" : "DNS"}:${o.host}`;
   return [
     { path: HOST.compose, permissions: "0644", content: renderCompose(o) },
     { path: `${HOST.nginxDir}/nginx.conf`, permissions: "0644", content: nginx },
@@ -153,14 +158,21 @@ export function hostFiles(o: HostFilesOptions): HostFile[] {
     {
       path: `${HOST.bin}/mcp-anywhere-cert`,
       permissions: "0755",
-      content: script([
-        "# Let's Encrypt over HTTP-01 (webroot served by nginx on port 80); issues once, then renews near expiry.",
-        `docker run --rm -v /etc/letsencrypt:/etc/letsencrypt -v ${HOST.acmeWebroot}:/var/www/acme ${CERTBOT_IMAGE} ${certbotArgs}`,
-        `install -m 0644 /etc/letsencrypt/live/${o.host}/fullchain.pem ${HOST.tlsDir}/fullchain.pem`,
-        `install -m 0600 /etc/letsencrypt/live/${o.host}/privkey.pem ${HOST.tlsDir}/privkey.pem`,
-        `echo "issued by Let's Encrypt for ${o.host}" > ${HOST.tlsDir}/status`,
-        reload,
-      ]),
+      content: renderAcmeClientScript({
+        directoryUrl: o.acmeDirectoryUrl,
+        identifier: o.host,
+        profile: ip ? "shortlived" : undefined,
+        email: o.acmeEmail,
+        webroot: HOST.acmeWebroot,
+        stateDir: HOST.acmeStateDir,
+        certificatePath: `${HOST.tlsDir}/fullchain.pem`,
+        certificateKeyPath: `${HOST.tlsDir}/privkey.pem`,
+        statusPath: `${HOST.tlsDir}/status`,
+        // 6-day certificates: renew with half the lifetime left (about 80 h), then hourly retries until expiry.
+        // 90-day certificates: with a third left (30 days), as Let's Encrypt recommends.
+        renewFraction: ip ? 1 / 2 : 1 / 3,
+        reloadCommand: [reload],
+      }),
     },
     {
       path: `${HOST.bin}/mcp-anywhere-deploy`,
@@ -169,9 +181,9 @@ export function hostFiles(o: HostFilesOptions): HostFile[] {
         `install -d -m 0750 -o root -g ${APP_GID} ${HOST.keysDir}`,
         `install -d -m 0755 ${HOST.tlsDir} ${HOST.acmeWebroot}`,
         `if [ ! -f ${HOST.tlsDir}/fullchain.pem ]; then`,
-        "  # Self-signed until Let's Encrypt issues the real certificate.",
-        `  openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 30 -subj /CN=${o.host} -addext subjectAltName=DNS:${o.host} -keyout ${HOST.tlsDir}/privkey.pem -out ${HOST.tlsDir}/fullchain.pem`,
-        `  echo "self-signed until Let's Encrypt issues a certificate for ${o.host}" > ${HOST.tlsDir}/status`,
+        "  # Self-signed only so that nginx can start and answer the HTTP-01 challenge; clients reject it.",
+        `  openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 30 -subj /CN=${o.host} -addext subjectAltName=${san} -keyout ${HOST.tlsDir}/privkey.pem -out ${HOST.tlsDir}/fullchain.pem`,
+        `  echo "untrusted: self-signed until the first Let's Encrypt issuance for ${o.host} (mcp-anywhere-cert)" > ${HOST.tlsDir}/status`,
         "fi",
         "# An empty key map only when there is none: a failed refresh must never wipe working keys.",
         `if [ ! -s ${HOST.nginxDir}/keys.map ]; then`,
@@ -185,6 +197,8 @@ export function hostFiles(o: HostFilesOptions): HostFile[] {
         `${COMPOSE} pull --quiet`,
         `${COMPOSE} up -d --remove-orphans`,
         reload,
+        "# Issue or renew now if due (first boot, a new domain); otherwise this makes no request. The timer retries hourly.",
+        `${HOST.bin}/mcp-anywhere-cert || echo "mcp-anywhere-deploy: certificate not issued yet; the timer retries" >&2`,
       ]),
     },
     {
@@ -220,11 +234,13 @@ export function hostFiles(o: HostFilesOptions): HostFile[] {
     {
       path: "/etc/systemd/system/mcp-anywhere-cert.timer",
       permissions: "0644",
+      // Hourly: a check that is not due makes no request; a failed issuance retries within the hour (Let's Encrypt
+      // allows 5 failed validations per identifier per account per hour, https://letsencrypt.org/docs/rate-limits/).
       content: unit("mcp-anywhere: certificate issue and renewal", [
         "[Timer]",
-        "OnBootSec=2min",
-        "OnUnitActiveSec=12h",
-        "RandomizedDelaySec=30min",
+        "OnBootSec=1min",
+        "OnUnitActiveSec=1h",
+        "RandomizedDelaySec=5min",
         "",
         "[Install]",
         "WantedBy=timers.target",

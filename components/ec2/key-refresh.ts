@@ -1,12 +1,19 @@
 /**
  * The EC2 target's key timer script (Python 3, which Amazon Linux 2023 ships). Every 5 minutes it reads the key
- * parameters from SSM (`aws ssm get-parameters --with-decryption`, with the instance role) and writes two files
- * atomically:
+ * parameters from SSM (`aws ssm get-parameters --with-decryption`, with the instance role, in batches of
+ * {@link SSM_GET_PARAMETERS_MAX} names) and writes two files atomically:
  * - the nginx key map: `"~^<key>$" "<key id>";` entries (anchored, case-sensitive regexes, because nginx matches plain
  *   map strings case-insensitively), then reloads nginx if it changed;
  * - the app's key file (MCP_API_KEYS_FILE), one key per line, readable by the container's user.
  * On any failure it exits non-zero and leaves both files as they were, so the last good keys keep working.
  */
+
+/**
+ * Most names one GetParameters call accepts ("Maximum number of 10 items",
+ * https://docs.aws.amazon.com/systems-manager/latest/APIReference/API_GetParameters.html); the server batches the same
+ * way (server/keys/ssm-source.ts).
+ */
+export const SSM_GET_PARAMETERS_MAX = 10;
 
 export interface KeyRefreshOptions {
   region: string;
@@ -50,15 +57,20 @@ def read(path):
 
 def main():
     aws = os.environ.get("MCP_KEYS_AWS_CLI", "aws")
-    out = subprocess.run(
-        [aws, "ssm", "get-parameters", "--region", CONFIG["region"], "--with-decryption",
-         "--names", *CONFIG["parameterNames"], "--output", "json"],
-        check=True, capture_output=True, text=True)
-    data = json.loads(out.stdout)
-    if data.get("InvalidParameters"):
-        sys.exit("mcp-anywhere-keys: SSM parameters not found: " + ", ".join(data["InvalidParameters"]))
+    names = CONFIG["parameterNames"]
+    parameters = []
+    # GetParameters takes at most ${SSM_GET_PARAMETERS_MAX} names per call.
+    for start in range(0, len(names), ${SSM_GET_PARAMETERS_MAX}):
+        out = subprocess.run(
+            [aws, "ssm", "get-parameters", "--region", CONFIG["region"], "--with-decryption",
+             "--names", *names[start:start + ${SSM_GET_PARAMETERS_MAX}], "--output", "json"],
+            check=True, capture_output=True, text=True)
+        data = json.loads(out.stdout)
+        if data.get("InvalidParameters"):
+            sys.exit("mcp-anywhere-keys: SSM parameters not found: " + ", ".join(data["InvalidParameters"]))
+        parameters.extend(data.get("Parameters", []))
     keys = []
-    for parameter in data.get("Parameters", []):
+    for parameter in parameters:
         for key in (k.strip() for k in parameter["Value"].split(",")):
             if not key:
                 continue

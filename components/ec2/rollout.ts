@@ -29,6 +29,8 @@ export function renderRolloutDocument(files: HostFile[]): string {
             "cloud-init status --wait > /dev/null || true",
             ...write,
             "systemctl daemon-reload",
+            "# Changed timer schedules apply now, not after the next boot (no-op for timers not started yet).",
+            "systemctl try-restart mcp-anywhere-keys.timer mcp-anywhere-cert.timer",
             `${HOST.bin}/mcp-anywhere-deploy`,
           ],
         },

@@ -3,6 +3,8 @@
  * passes, warns or fails; the key is never part of any output.
  */
 import { randomBytes } from "node:crypto";
+import { isIP } from "node:net";
+import { connect, rootCertificates } from "node:tls";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 
@@ -22,6 +24,8 @@ export interface VerifyOptions {
   calls?: number;
   /** Most requests the burst may send. @default 300 */
   burstLimit?: number;
+  /** Extra CA certificates (PEM) the tls check trusts besides Node's bundled roots. @default none */
+  ca?: string;
 }
 
 const INIT = JSON.stringify({
@@ -49,7 +53,10 @@ async function status(url: string, init: RequestInit): Promise<{ status: number;
   return { status: res.status, retryAfter: res.headers.get("retry-after") };
 }
 
-/** The TLS check, from the URL alone: https passes; plain http passes on loopback and warns elsewhere. */
+/**
+ * The TLS check from the URL alone, for plain http: passes on loopback and warns elsewhere. An https URL "passes" here
+ * only as a scheme; {@link verify} checks its certificate with {@link tlsCertificateCheck}.
+ */
 export function tlsCheck(url: string): Omit<CheckResult, "name"> {
   const u = new URL(url);
   const loopback = ["127.0.0.1", "localhost", "[::1]"].includes(u.hostname);
@@ -57,6 +64,71 @@ export function tlsCheck(url: string): Omit<CheckResult, "name"> {
   return loopback
     ? { status: "pass", detail: "plain http on loopback" }
     : { status: "warn", detail: "plain http: keys cross the network unencrypted" };
+}
+
+/** Below this much validity left, the tls check warns: renewal is failing (a 6-day certificate renews with ~80 h left). */
+export const TLS_WARN_HOURS_LEFT = 48;
+
+/**
+ * The TLS check for an https URL: a handshake with Node's trust store (plus `ca`), as every MCP client does.
+ * - pass: the chain is trusted and names the host; the detail gives the expiry.
+ * - warn: trusted, but fewer than {@link TLS_WARN_HOURS_LEFT} hours left.
+ * - fail: untrusted (self-signed, unknown issuer, wrong name, expired), with what it means and what to do; or no
+ *   handshake at all.
+ */
+export function tlsCertificateCheck(url: string, ca?: string, timeoutMs = 10_000): Promise<Omit<CheckResult, "name">> {
+  const u = new URL(url);
+  const host = u.hostname.replace(/^\[|\]$/g, "");
+  const port = Number(u.port || 443);
+  return new Promise((resolve) => {
+    const socket = connect({
+      host,
+      port,
+      servername: isIP(host) ? undefined : host,
+      ca: ca ? [...rootCertificates, ca] : undefined,
+      rejectUnauthorized: false,
+      timeout: timeoutMs,
+    });
+    const done = (r: Omit<CheckResult, "name">) => {
+      socket.destroy();
+      resolve(r);
+    };
+    socket.on("secureConnect", () => {
+      const cert = socket.getPeerCertificate();
+      const expires = new Date(cert.valid_to);
+      const hoursLeft = (expires.getTime() - Date.now()) / 3_600_000;
+      const names = cert.subjectaltname ?? `CN=${cert.subject?.CN ?? "?"}`;
+      if (!socket.authorized) {
+        const code = String(socket.authorizationError ?? "unknown");
+        const selfSigned = /SELF_SIGNED/.test(code);
+        return done({
+          status: "fail",
+          detail:
+            `the server's certificate is not trusted (${code}; ${names}), so MCP clients refuse to connect. ` +
+            (selfSigned
+              ? "A self-signed certificate: on EC2 the host serves one until Let's Encrypt issues the real certificate, " +
+                "which needs port 80 reachable from the whole internet; see `pulumi stack output details` (tlsStatus) and " +
+                "/etc/mcp-anywhere/tls/status on the host, then run verify again."
+              : "Check the certificate's issuer, name and dates."),
+        });
+      }
+      if (hoursLeft < TLS_WARN_HOURS_LEFT)
+        return done({
+          status: "warn",
+          detail: `trusted (${names}) but expires ${expires.toISOString()}, in ${Math.max(0, Math.round(hoursLeft))} h: renewal is failing`,
+        });
+      return done({
+        status: "pass",
+        detail: `https, trusted certificate (${names}), expires ${expires.toISOString()}`,
+      });
+    });
+    socket.on("timeout", () =>
+      done({ status: "fail", detail: `no TLS handshake with ${host}:${port} within ${timeoutMs} ms` }),
+    );
+    socket.on("error", (err) =>
+      done({ status: "fail", detail: `TLS handshake with ${host}:${port} failed: ${err.message}` }),
+    );
+  });
 }
 
 const percentile = (sorted: number[], p: number) =>
@@ -77,16 +149,8 @@ export async function verify(o: VerifyOptions): Promise<CheckResult[]> {
     }
   };
   const u = new URL(o.url);
-  const loopback = ["127.0.0.1", "localhost", "[::1]"].includes(u.hostname);
 
-  await check("tls", async () =>
-    u.protocol === "https:"
-      ? { status: "pass", detail: "https" }
-      : {
-          status: loopback ? "pass" : "warn",
-          detail: loopback ? "plain http on loopback" : "plain http: keys cross the network unencrypted",
-        },
-  );
+  await check("tls", async () => (u.protocol === "https:" ? tlsCertificateCheck(o.url, o.ca) : tlsCheck(o.url)));
   await check("health", async () => {
     const res = await fetch(healthUrlFor(o.url));
     const body = (await res.json().catch(() => ({}))) as { status?: string; keys?: string };

@@ -1,8 +1,13 @@
 /** `npm run verify`: passes a good endpoint, fails a bad one with the right check named, never prints the key. */
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { createServer } from "node:http";
+import { createServer as createHttpsServer } from "node:https";
 import type { AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { expect } from "chai";
-import { tlsCheck } from "../../stacks/cli/verify.js";
+import { TLS_WARN_HOURS_LEFT, tlsCertificateCheck, tlsCheck } from "../../stacks/cli/verify.js";
 import { verifyCommand } from "../../stacks/cli/verify-cli.js";
 import { newKey } from "../helpers/secrets.js";
 import { startTestServer } from "../helpers/server.js";
@@ -80,5 +85,87 @@ describe("npm run verify", function () {
     expect(tlsCheck("http://192.0.2.1/mcp").status).to.equal("warn");
     expect(tlsCheck("http://127.0.0.1:8080/mcp").status).to.equal("pass");
     expect(tlsCheck("https://d1.cloudfront.net/mcp").status).to.equal("pass");
+  });
+
+  describe("tls check against a real TLS server (what EC2 serves before and after Let's Encrypt)", () => {
+    let dir: string;
+    /** An https server on 127.0.0.1 with a self-signed certificate (openssl) valid for `days`. */
+    async function httpsServer(days: number) {
+      const [key, cert] = [join(dir, `key-${days}.pem`), join(dir, `cert-${days}.pem`)];
+      execFileSync(
+        "openssl",
+        [
+          "req",
+          "-x509",
+          "-newkey",
+          "ec",
+          "-pkeyopt",
+          "ec_paramgen_curve:prime256v1",
+          "-nodes",
+          "-days",
+          String(days),
+        ].concat(["-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", key, "-out", cert]),
+        { stdio: "ignore" },
+      );
+      const srv = createHttpsServer({ key: readFileSync(key), cert: readFileSync(cert) }, (_req, res) => {
+        res.writeHead(200, { "content-type": "application/json" }).end('{"status":"ok"}');
+      });
+      await new Promise<void>((r) => srv.listen(0, "127.0.0.1", r));
+      return {
+        url: `https://127.0.0.1:${(srv.address() as AddressInfo).port}/mcp`,
+        pem: readFileSync(cert, "utf8"),
+        srv,
+      };
+    }
+    before(() => {
+      dir = mkdtempSync(join(tmpdir(), "mcp-verify-tls-"));
+    });
+    after(() => rmSync(dir, { recursive: true, force: true }));
+
+    it("fails a self-signed certificate, says what is happening and what to do, and the command exits 1", async () => {
+      const { url, srv } = await httpsServer(30);
+      try {
+        const { code, out } = await verifyOut(["--url", url, "--api-key", newKey()]);
+        expect(code).to.equal(1);
+        const line = out.split("\n").find((l) => l.includes(" tls")) ?? "";
+        expect(line).to.match(
+          /^FAIL tls: the server's certificate is not trusted \(DEPTH_ZERO_SELF_SIGNED_CERT; IP Address:127\.0\.0\.1\)/,
+        );
+        expect(line).to.include("MCP clients refuse to connect");
+        expect(line).to.include("port 80 reachable from the whole internet");
+        expect(line).to.include("/etc/mcp-anywhere/tls/status");
+      } finally {
+        srv.close();
+      }
+    });
+
+    it("passes a trusted certificate with its expiry, and warns when fewer than 48 h are left", async () => {
+      const long = await httpsServer(30);
+      const short = await httpsServer(1);
+      try {
+        const ok = await tlsCertificateCheck(long.url, long.pem);
+        expect(ok.status, ok.detail).to.equal("pass");
+        expect(ok.detail).to.match(/^https, trusted certificate \(IP Address:127\.0\.0\.1\), expires 20\d\d-/);
+        expect(TLS_WARN_HOURS_LEFT).to.equal(48);
+        const soon = await tlsCertificateCheck(short.url, short.pem);
+        expect(soon.status, soon.detail).to.equal("warn");
+        expect(soon.detail).to.match(/in 2[34] h: renewal is failing$/);
+      } finally {
+        long.srv.close();
+        short.srv.close();
+      }
+    });
+
+    it("fails when nothing answers TLS", async () => {
+      const plain = createServer((_req, res) => res.end("not tls"));
+      await new Promise<void>((r) => plain.listen(0, "127.0.0.1", r));
+      try {
+        const r = await tlsCertificateCheck(`https://127.0.0.1:${(plain.address() as AddressInfo).port}/mcp`);
+        expect(r.status).to.equal("fail");
+        expect(r.detail).to.match(/^TLS handshake with 127\.0\.0\.1:\d+ failed/);
+      } finally {
+        plain.close();
+      }
+    });
   });
 });

@@ -14,6 +14,7 @@ const FREE = new Set([
   "random:index/randomPassword:RandomPassword",
   "docker-build:index:Image",
   "aws:ecr/lifecyclePolicy:LifecyclePolicy",
+  "aws:ecr/repositoryPolicy:RepositoryPolicy",
   "aws:iam/role:Role",
   "aws:iam/rolePolicy:RolePolicy",
   "aws:iam/rolePolicyAttachment:RolePolicyAttachment",
@@ -46,6 +47,8 @@ const FREE = new Set([
   "aws:appautoscaling/target:Target",
   "aws:appautoscaling/policy:Policy",
   "aws:ec2/eipAssociation:EipAssociation",
+  // No charge for an ENI; the public IPv4 on it is billed through the Elastic IP's line.
+  "aws:ec2/networkInterface:NetworkInterface",
   "aws:ssm/document:Document",
   "aws:ssm/association:Association",
   "gcp:serviceaccount/account:Account",

@@ -8,13 +8,19 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { expect } from "chai";
-import { renderUserData } from "../../components/ec2/cloud-init.js";
+import {
+  encodeUserData,
+  renderUserData,
+  USER_DATA_BUDGET_BYTES,
+  USER_DATA_LIMIT_BYTES,
+  UserDataTooLargeError,
+} from "../../components/ec2/cloud-init.js";
 import { HOST, renderCompose } from "../../components/ec2/host-files.js";
 import { renderRolloutDocument } from "../../components/ec2/rollout.js";
 import { SAMPLE_HOST_OPTIONS, sampleHostFiles } from "../helpers/ec2-sample.js";
 
-function run(cmd: string, args: string[]): { status: number | null; output: string } {
-  const r = spawnSync(cmd, args, { encoding: "utf8", timeout: 60_000 });
+function run(cmd: string, args: string[], input?: string): { status: number | null; output: string } {
+  const r = spawnSync(cmd, args, { encoding: "utf8", timeout: 60_000, input });
   if (r.error) throw new Error(`${cmd} could not run (${r.error.message}); install it (see .ci/run)`);
   return { status: r.status, output: `${r.stdout}${r.stderr}` };
 }
@@ -42,6 +48,33 @@ describe("EC2 host files, validated by real programs", function () {
     const broken = renderUserData(sampleHostFiles()).replace("package_update: true", "package_update: 17");
     const r = run("cloud-init", ["schema", "--config-file", write("broken-user-data", broken)]);
     expect(r.status).not.to.equal(0);
+  });
+
+  it("the gzip user data is under its budget and cloud-init's own user-data reader restores the exact cloud-config", () => {
+    const text = renderUserData(sampleHostFiles());
+    const { base64, bytes } = encodeUserData(text);
+    expect(bytes).to.be.below(USER_DATA_BUDGET_BYTES);
+    expect(USER_DATA_BUDGET_BYTES).to.be.at.most(USER_DATA_LIMIT_BYTES * 0.75);
+    // cloud-init's convert_string (cloudinit/user_data.py) is what turns instance user data into parts; it gunzips.
+    const restore = [
+      "import base64, sys",
+      "from cloudinit import user_data",
+      "msg = user_data.convert_string(base64.b64decode(sys.stdin.read()))",
+      "sys.stdout.write(msg.get_payload(decode=True).decode())",
+    ].join("\n");
+    const r = run("/usr/bin/python3", ["-c", restore], base64);
+    expect(r.status, r.output).to.equal(0);
+    expect(r.output).to.equal(text);
+  });
+
+  it("refuses user data over the budget with an error that names the sizes and what to shorten", () => {
+    const files = sampleHostFiles();
+    const noise = Array.from({ length: 800 }, (_, i) => `${i}:${Math.random().toString(36).slice(2)}`).join(",");
+    const big = renderUserData([...files, { path: "/etc/mcp-anywhere/extra", permissions: "0644", content: noise }]);
+    expect(() => encodeUserData(big)).to.throw(
+      UserDataTooLargeError,
+      /^EC2 user data is \d+ bytes gzip-compressed \(\d+ bytes as text\); the budget is 12288 bytes, below EC2's limit of 16384\. Shorten/,
+    );
   });
 
   it("the compose file passes `docker-compose config`", () => {

@@ -1,8 +1,11 @@
 /** The real stack program for the EC2 target, under mocks. */
+import { gunzipSync } from "node:zlib";
 import type * as pulumi from "@pulumi/pulumi";
 import { expect } from "chai";
 import { parse } from "yaml";
+import { USER_DATA_BUDGET_BYTES } from "../../components/ec2/cloud-init.js";
 import { ACCOUNT, AMI_PARAMETER, inputsOf, type RecordedResource, resolve } from "../helpers/pulumi-mocks.js";
+import { resourceOptions } from "../helpers/resource-options.js";
 import { plainTexts, runStack, type StackRun } from "../helpers/run-stack.js";
 
 const T = {
@@ -12,11 +15,15 @@ const T = {
   attachment: "aws:iam/rolePolicyAttachment:RolePolicyAttachment",
   eip: "aws:ec2/eip:Eip",
   eipAssociation: "aws:ec2/eipAssociation:EipAssociation",
+  eni: "aws:ec2/networkInterface:NetworkInterface",
   network: "mcp-anywhere:aws:Network",
   document: "aws:ssm/document:Document",
   association: "aws:ssm/association:Association",
 } as const;
 const inputs = inputsOf;
+
+// The options each registration carried (dependencies included), recorded where the SDK hands them to the mocks.
+const options = resourceOptions();
 const EC2 = { "mcp-anywhere:target": "ec2" };
 
 interface CloudConfig {
@@ -29,11 +36,17 @@ describe("stack program: ec2 target", function () {
   let run: StackRun;
   let key: string;
   let userData: string;
+  let userDataGz: Buffer;
+  const defaultRunDependencies = new Map<string, string[]>();
   before(async () => {
     run = await runStack("dev", EC2);
+    for (const [k, v] of options) defaultRunDependencies.set(k, v.dependencies);
     key = run.mocks.ssm.get("/mcp-anywhere/dev/api-keys/default") ?? "";
-    userData = String(inputs(run.mocks.one(T.instance)).userData);
+    userDataGz = Buffer.from(String(inputs(run.mocks.one(T.instance)).userDataBase64), "base64");
+    userData = gunzipSync(userDataGz).toString("utf8");
   });
+  /** The URNs the resource was registered with as dependencies, from the default run (the first `runStack`). */
+  const dependsOn = (r: RecordedResource) => defaultRunDependencies.get(`${r.type}::${r.name}`) ?? [];
 
   it("runs a t4g.small from the Amazon Linux 2023 arm64 AMI parameter, in the shared Network", () => {
     const instance = inputs(run.mocks.one(T.instance));
@@ -54,14 +67,47 @@ describe("stack program: ec2 target", function () {
     expect(instance.rootBlockDevice).to.deep.include({ volumeType: "gp3", encrypted: true });
   });
 
-  it("opens 443 and 80 only, with no port 22 by default; an Elastic IP is associated", () => {
+  it("opens 443 and 80 only, with no port 22 by default", () => {
     const ports = run.mocks.ofType(T.ingress).map((r) => [inputs(r).fromPort, inputs(r).cidrIpv4]);
     expect(ports).to.have.deep.members([
       [443, "0.0.0.0/0"],
       [80, "0.0.0.0/0"],
     ]);
+  });
+
+  it("ec2AllowedCidrs narrows 443; port 80 stays open to all, because Let's Encrypt validates HTTP-01 from anywhere", async () => {
+    const narrow = await runStack("dev", { ...EC2, "mcp-anywhere:ec2AllowedCidrs": '["203.0.113.0/24"]' });
+    const ports = narrow.mocks.ofType(T.ingress).map((r) => [inputs(r).fromPort, inputs(r).cidrIpv4]);
+    expect(ports).to.have.deep.members([
+      [443, "203.0.113.0/24"],
+      [80, "0.0.0.0/0"],
+    ]);
+  });
+
+  it("boots with its public IP: the Elastic IP sits on a network interface the instance waits for (F10)", () => {
+    const eni = run.mocks.one(T.eni);
+    const association = run.mocks.one(T.eipAssociation);
     expect(run.mocks.ofType(T.eip)).to.have.length(1);
-    expect(inputs(run.mocks.one(T.eipAssociation)).instanceId).to.equal(run.mocks.one(T.instance).id);
+    expect(inputs(association).networkInterfaceId).to.equal(eni.id);
+    expect(inputs(association).instanceId).to.equal(undefined);
+    const instance = run.mocks.one(T.instance);
+    expect(inputs(instance).primaryNetworkInterface).to.deep.equal({ networkInterfaceId: eni.id });
+    expect(
+      dependsOn(instance).some((u) => u.endsWith(`::${association.name}`) && u.includes("EipAssociation")),
+    ).to.equal(true);
+  });
+
+  it("starts the instance only after its inline role policy and the SSM attachment exist (F14)", () => {
+    const deps = dependsOn(run.mocks.one(T.instance));
+    expect(deps.some((u) => u.includes("iam/rolePolicy:RolePolicy::"))).to.equal(true);
+    expect(deps.some((u) => u.includes("iam/rolePolicyAttachment:RolePolicyAttachment::"))).to.equal(true);
+  });
+
+  it("sends the user data gzip-compressed, under its budget (F9)", () => {
+    expect(inputs(run.mocks.one(T.instance)).userData).to.equal(undefined);
+    expect(userDataGz.subarray(0, 2).toString("hex")).to.equal("1f8b");
+    expect(userDataGz.length).to.be.below(USER_DATA_BUDGET_BYTES);
+    expect(Buffer.byteLength(userData)).to.be.above(16_384, "the text alone would be over EC2's limit");
   });
 
   it("opens 22 to exactly the configured admin CIDR", async () => {
@@ -111,8 +157,9 @@ describe("stack program: ec2 target", function () {
       MCP_API_KEYS_FILE: "/run/mcp-keys/keys",
       MCP_TRUST_PROXY: "1",
     });
-    expect(file("/etc/mcp-anywhere/nginx/nginx.conf")).to.include("server_name 54-250-10-20.sslip.io;");
+    expect(file("/etc/mcp-anywhere/nginx/nginx.conf")).to.include("server_name 54.250.10.20;");
     expect(file("/etc/systemd/system/mcp-anywhere-keys.timer")).to.include("OnUnitActiveSec=5min");
+    expect(file("/etc/systemd/system/mcp-anywhere-cert.timer")).to.include("OnUnitActiveSec=1h");
     expect(doc.runcmd.flat()).to.include("mcp-anywhere-keys.timer");
   });
 
@@ -135,14 +182,31 @@ describe("stack program: ec2 target", function () {
     expect(ignore(other.mocks.one(T.instance))).to.equal(ignore(run.mocks.one(T.instance)));
   });
 
-  it("exports https://<eip-with-dashes>.sslip.io/mcp, the IP, the instance and the TLS status", async () => {
-    expect((await resolve(run.outputs.url)).value).to.equal("https://54-250-10-20.sslip.io/mcp");
+  it("exports https://<elastic-ip>/mcp, the IP, the instance, and a TLS status that does not pretend", async () => {
+    expect((await resolve(run.outputs.url)).value).to.equal("https://54.250.10.20/mcp");
     const details = run.outputs.details as Record<string, pulumi.Output<string>>;
     expect((await resolve(details.publicIp as pulumi.Output<string>)).value).to.equal("54.250.10.20");
-    expect((await resolve(details.tlsStatus as pulumi.Output<string>)).value).to.match(
-      /^self-signed at first boot; Let's Encrypt/,
-    );
+    const tls = String((await resolve(details.tlsStatus as pulumi.Output<string>)).value);
+    expect(tls).to.match(/^NOT TRUSTED YET: the host serves a self-signed certificate/);
+    expect(tls).to.include("IP address certificate for 54.250.10.20 (profile shortlived");
+    expect(tls).to.include("port 80 reachable from the whole internet");
+    expect(tls).not.to.include("sslip.io");
     expect((await resolve(details.instanceId as pulumi.Output<string>)).value).to.match(/^i-[0-9a-f]{17}$/);
+  });
+
+  it("with ec2Domain, issues for the domain (the CA's default profile) and serves https://<domain>/mcp", async () => {
+    const custom = await runStack("dev", { ...EC2, "mcp-anywhere:ec2Domain": "mcp.example.com" });
+    expect((await resolve(custom.outputs.url)).value).to.equal("https://mcp.example.com/mcp");
+    const doc = parse(
+      gunzipSync(Buffer.from(String(inputs(custom.mocks.one(T.instance)).userDataBase64), "base64")).toString(),
+    ) as CloudConfig;
+    const cert = doc.write_files.find((f) => f.path === "/usr/local/bin/mcp-anywhere-cert")?.content ?? "";
+    const config = JSON.parse(JSON.parse(/^CONFIG = json\.loads\((".*")\)$/m.exec(cert)?.[1] ?? '"{}"')) as {
+      identifier?: string;
+      identifierType?: string;
+      profile?: string | null;
+    };
+    expect(config).to.include({ identifier: "mcp.example.com", identifierType: "dns", profile: null });
   });
 
   it("shows the key value in no plain output, input (user data included) or name", async () => {
