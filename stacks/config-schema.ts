@@ -11,6 +11,7 @@
 import { z } from "zod";
 import { CLOUD_RUN_CPUS, CLOUD_RUN_EDGES } from "../components/cloudrun-mcp-service.js";
 import { FARGATE_SIZES } from "../components/fargate-mcp-service.js";
+import { API_KEY_ID } from "../infra/core/api-key-names.js";
 import { MCP_TARGETS } from "../infra/core/contract.js";
 import { DEPLOY_DEFAULTS, LOG_RETENTION_DAYS, USAGE_DEFAULTS } from "../infra/core/defaults.js";
 
@@ -33,6 +34,8 @@ export interface ConfigKeySpec {
   allowed: string;
   /** A valid, non-default value (for arrays, one element): used in `pulumi config set` hints and tests. */
   example: string;
+  /** How the README tells users to change the key, when a command is better than `pulumi config set`. */
+  setWith?: string;
 }
 
 type Typed<T extends PulumiConfigType> = ConfigKeySpec & { type: T };
@@ -103,8 +106,6 @@ const DNS_NAME = /^([a-z0-9]([a-z0-9-]*[a-z0-9])?\.)+[a-z]{2,}$/;
 const IPV4_CIDR = /^(25[0-5]|2[0-4]\d|1?\d?\d)(\.(25[0-5]|2[0-4]\d|1?\d?\d)){3}\/(\d|[12]\d|3[0-2])$/;
 /** SSM parameter names: https://docs.aws.amazon.com/systems-manager/latest/userguide/sysman-paramstore-su-create.html */
 const SSM_NAME = /^\/?[A-Za-z0-9_.\-/]{1,2011}$/;
-/** An id in `/mcp-anywhere/<stack>/api-keys/<id>` and in a Pulumi resource name. */
-export const API_KEY_ID = /^[A-Za-z0-9_.-]{1,64}$/;
 const FARGATE_CPU_UNITS = Object.keys(FARGATE_SIZES)
   .map((vcpu) => Number(vcpu) * 1024)
   .sort((a, b) => a - b);
@@ -142,13 +143,17 @@ export const CONFIG_SCHEMA = {
     "Lambda: requests per API key per month at the edge (API Gateway usage plan); 0 for no quota.",
     1_000_000,
   ),
-  apiKeyIds: list(
-    API_KEY_ID,
-    ["default"],
-    "key ids (letters, digits, _ . -; at most 64)",
-    "Ids of the API keys this stack generates, one SSM SecureString /mcp-anywhere/<stack>/api-keys/<id> each (npm run keys).",
-    "k2026-11",
-  ),
+  apiKeyIds: {
+    ...list(
+      API_KEY_ID,
+      ["default"],
+      "key ids (letters, digits, _ . -; at most 64)",
+      "Ids of the API keys this stack generates, one SSM SecureString /mcp-anywhere/<stack>/api-keys/<id> each (npm run keys).",
+      "k2026-11",
+    ),
+    setWith: "npm run keys -- add <id> (rotation: see API keys)",
+  },
+
   apiKeyParameterNames: list(
     SSM_NAME,
     [],
@@ -184,6 +189,10 @@ export const CONFIG_SCHEMA = {
     allowed: "-1 (no cap) or 1 to 10000 (0 would stop every invocation)",
     example: "100",
   },
+  lambdaAccessLogs: bool(
+    false,
+    "Lambda: API Gateway stage access logs; only where the region's API Gateway CloudWatch Logs role is already set (lambdaManageApiGatewayAccount=true turns them on too).",
+  ),
   lambdaManageApiGatewayAccount: bool(
     false,
     "Lambda: opt in to setting the region's API Gateway CloudWatch Logs role (a per-account, per-region singleton), which access logs need.",
@@ -280,7 +289,7 @@ export const CONFIG_SCHEMA = {
     IPV4_CIDR,
     DEPLOY_DEFAULTS.ec2.allowedCidrs,
     "IPv4 CIDRs",
-    "EC2: CIDRs that may reach ports 443 and 80 (auth and rate limits protect them).",
+    "EC2: CIDRs that may reach port 443 (auth and rate limits protect it); port 80 stays open to all for Let's Encrypt HTTP-01.",
     "203.0.113.0/24",
   ),
   ec2SshCidr: {

@@ -55,6 +55,8 @@ export interface StackConfig {
     streaming: boolean;
     /** Reserved concurrency cap; undefined for none. */
     reservedConcurrency: number | undefined;
+    /** Stage access logs (they need the region's API Gateway CloudWatch role). */
+    accessLogs: boolean;
     /** Opt-in: set the regional API Gateway CloudWatch role (a per-account, per-region singleton). */
     manageApiGatewayAccount: boolean;
   };
@@ -300,6 +302,7 @@ function toStackConfig(
     lambda: {
       streaming: c.lambdaStreaming,
       reservedConcurrency: c.lambdaReservedConcurrency > 0 ? c.lambdaReservedConcurrency : undefined,
+      accessLogs: c.lambdaAccessLogs,
       manageApiGatewayAccount: c.lambdaManageApiGatewayAccount,
     },
     fargate: {

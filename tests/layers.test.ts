@@ -36,9 +36,10 @@ function sources(dir: string): string[] {
 }
 
 /** Every module specifier a file imports or re-exports, with whether it is type-only (erased at runtime). */
-export function importsOf(text: string): { spec: string; typeOnly: boolean }[] {
+function importsOf(text: string): { spec: string; typeOnly: boolean }[] {
   const out: { spec: string; typeOnly: boolean }[] = [];
-  const re = /^\s*(import|export)\s+(type\s+)?(?:[^'";]*?\s+from\s+)?["']([^"']+)["']|import\(\s*["']([^"']+)["']\s*\)/gm;
+  const re =
+    /^\s*(import|export)\s+(type\s+)?(?:[^'";]*?\s+from\s+)?["']([^"']+)["']|import\(\s*["']([^"']+)["']\s*\)/gm;
   for (const m of text.matchAll(re)) {
     const spec = (m[3] ?? m[4]) as string;
     out.push({ spec, typeOnly: m[2] !== undefined });

@@ -54,7 +54,7 @@ function shownDefault(spec: ConfigKeySpec): string {
 export function configTable(): string {
   const rows = Object.entries(CONFIG_SCHEMA).map(
     ([key, spec]: [string, ConfigKeySpec]) =>
-      `| \`${fullKey(key)}\` | ${shownDefault(spec)} | ${spec.description.replaceAll("|", "\\|")} | \`${setCommand(key as keyof typeof CONFIG_SCHEMA)}\` |`,
+      `| \`${fullKey(key)}\` | ${shownDefault(spec)} | ${spec.description.replaceAll("|", "\\|")} | \`${spec.setWith ?? setCommand(key as keyof typeof CONFIG_SCHEMA)}\` |`,
   );
   return [START, "| key | default | meaning | set with |", "|---|---|---|---|", ...PROVIDER_ROWS, ...rows, END].join(
     "\n",

@@ -81,15 +81,44 @@ describe("pulumi config set, as the CLI writes it, read by the program", () => {
     });
   }
 
-  // The keys as they were before they lost their dots, each set both ways a user might.
-  const dottedKeys = (Object.keys(CONFIG_SCHEMA) as ConfigKey[])
-    .map((key) => ({ key, m: /^(lambda|fargate|cloudrun|ec2|usage)([A-Z].*)$/.exec(key) }))
-    .filter((x): x is { key: ConfigKey; m: RegExpExecArray } => x.m !== null);
-  it("covers every old dotted key", () => expect(dottedKeys.length).to.equal(27));
-  for (const { key, m } of dottedKeys) {
-    const prefix = m[1] as string;
-    const rest = m[2] as string;
-    const dotted = `${prefix}.${rest.charAt(0).toLowerCase()}${rest.slice(1)}`;
+  // The keys as they were before they lost their dots (release 0.1.0's Pulumi.yaml), each set both ways a user might.
+  const OLD_DOTTED = [
+    "lambda.streaming",
+    "lambda.reservedConcurrency",
+    "lambda.manageApiGatewayAccount",
+    "fargate.cpu",
+    "fargate.minTasks",
+    "fargate.maxTasks",
+    "fargate.privateSubnets",
+    "fargate.vpcId",
+    "fargate.subnetIds",
+    "fargate.domainName",
+    "fargate.certificateArn",
+    "cloudrun.edge",
+    "cloudrun.domain",
+    "cloudrun.maxInstances",
+    "cloudrun.cpu",
+    "cloudrun.concurrency",
+    "ec2.instanceType",
+    "ec2.allowedCidrs",
+    "ec2.sshCidr",
+    "ec2.domain",
+    "ec2.acmeEmail",
+    "usage.requestsPerMonth",
+    "usage.avgDurationMs",
+    "usage.avgResponseKb",
+    "usage.peakToAverage",
+    "usage.logBytesPerRequest",
+    "usage.freeTier",
+  ];
+  const dottedKeys = OLD_DOTTED.map((dotted) => {
+    const [prefix, rest] = dotted.split(".") as [string, string];
+    return { dotted, prefix, key: `${prefix}${rest.charAt(0).toUpperCase()}${rest.slice(1)}` as ConfigKey };
+  });
+  it("every old dotted key has its flat successor", () => {
+    for (const { key } of dottedKeys) expect(CONFIG_SCHEMA, key).to.have.property(key);
+  });
+  for (const { key, dotted, prefix } of dottedKeys) {
     const spec: ConfigKeySpec = CONFIG_SCHEMA[key];
     const element = spec.type === "array" ? "[0]" : "";
     it(`--path 'mcp-anywhere:${dotted}${element}' fails, naming mcp-anywhere:${prefix} and suggesting ${key}`, () => {
