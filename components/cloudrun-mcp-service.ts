@@ -13,15 +13,13 @@ import * as gcp from "@pulumi/gcp";
 import * as pulumi from "@pulumi/pulumi";
 import type { McpServiceArgs, McpServiceOutputs } from "../infra/core/contract.js";
 import { DEPLOY_DEFAULTS } from "../infra/core/defaults.js";
+import { CLOUD_RUN_CPUS, CLOUD_RUN_EDGES, type CloudRunEdge } from "../infra/core/sizes.js";
 import { serverEnvironment } from "../infra/server-env.js";
 import { ComponentArgsError, resolveServiceArgs } from "../infra/service-args.js";
 import { readKeyParameter } from "../infra/ssm-read.js";
 import { loadBalancerEdge } from "./cloudrun/load-balancer-edge.js";
 
-export const CLOUD_RUN_EDGES = ["none", "loadbalancer"] as const;
-export type CloudRunEdge = (typeof CLOUD_RUN_EDGES)[number];
-/** vCPU counts Cloud Run accepts. */
-export const CLOUD_RUN_CPUS = [1, 2, 4, 6, 8] as const;
+export { CLOUD_RUN_CPUS, CLOUD_RUN_EDGES, type CloudRunEdge };
 
 export interface CloudRunMcpServiceArgs extends McpServiceArgs {
   /** GCP region, e.g. `asia-northeast1`. */

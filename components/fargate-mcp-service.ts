@@ -18,6 +18,7 @@ import * as random from "@pulumi/random";
 import { awsContext, ssmParameterArn } from "../infra/aws-context.js";
 import type { McpServiceArgs, McpServiceOutputs } from "../infra/core/contract.js";
 import { DEPLOY_DEFAULTS } from "../infra/core/defaults.js";
+import { FARGATE_SIZES } from "../infra/core/sizes.js";
 import { logGroup } from "../infra/log-group.js";
 import { Network } from "../infra/network.js";
 import { serverEnvironment } from "../infra/server-env.js";
@@ -48,14 +49,7 @@ export interface FargateMcpServiceArgs extends McpServiceArgs {
   logGroupPrefix: string;
 }
 
-/** Fargate task sizes: vCPU → allowed memory, MiB (Amazon ECS Developer Guide, "Task CPU and memory"). */
-export const FARGATE_SIZES: Record<string, number[]> = {
-  "0.25": [512, 1024, 2048],
-  "0.5": [1024, 2048, 3072, 4096],
-  "1": Array.from({ length: 7 }, (_, i) => 2048 + i * 1024),
-  "2": Array.from({ length: 13 }, (_, i) => 4096 + i * 1024),
-  "4": Array.from({ length: 23 }, (_, i) => 8192 + i * 1024),
-};
+export { FARGATE_SIZES };
 
 export class FargateMcpService extends pulumi.ComponentResource implements McpServiceOutputs {
   public readonly target = "fargate" as const;

@@ -9,11 +9,10 @@
  * (https://github.com/pulumi/pulumi/issues/21219).
  */
 import { z } from "zod";
-import { CLOUD_RUN_CPUS, CLOUD_RUN_EDGES } from "../components/cloudrun-mcp-service.js";
-import { FARGATE_SIZES } from "../components/fargate-mcp-service.js";
 import { API_KEY_ID } from "../infra/core/api-key-names.js";
 import { MCP_TARGETS } from "../infra/core/contract.js";
 import { DEPLOY_DEFAULTS, LOG_RETENTION_DAYS, USAGE_DEFAULTS } from "../infra/core/defaults.js";
+import { CLOUD_RUN_CPUS, CLOUD_RUN_EDGES, FARGATE_SIZES } from "../infra/core/sizes.js";
 
 export const NAMESPACE = "mcp-anywhere";
 
@@ -146,7 +145,7 @@ export const CONFIG_SCHEMA = {
   apiKeyIds: {
     ...list(
       API_KEY_ID,
-      ["default"],
+      DEPLOY_DEFAULTS.apiKeyIds,
       "key ids (letters, digits, _ . -; at most 64)",
       "Ids of the API keys this stack generates, one SSM SecureString /mcp-anywhere/<stack>/api-keys/<id> each (npm run keys).",
       "k2026-11",
@@ -190,11 +189,11 @@ export const CONFIG_SCHEMA = {
     example: "100",
   },
   lambdaAccessLogs: bool(
-    false,
+    DEPLOY_DEFAULTS.lambda.accessLogs,
     "Lambda: API Gateway stage access logs; only where the region's API Gateway CloudWatch Logs role is already set (lambdaManageApiGatewayAccount=true turns them on too).",
   ),
   lambdaManageApiGatewayAccount: bool(
-    false,
+    DEPLOY_DEFAULTS.lambda.manageApiGatewayAccount,
     "Lambda: opt in to setting the region's API Gateway CloudWatch Logs role (a per-account, per-region singleton), which access logs need.",
   ),
   fargateCpu: oneOfInts(

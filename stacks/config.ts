@@ -6,11 +6,10 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
-import type { CloudRunEdge } from "../components/cloudrun-mcp-service.js";
-import { FARGATE_SIZES } from "../components/fargate-mcp-service.js";
 import type { McpTarget } from "../infra/core/contract.js";
 import type { UsageProfile } from "../infra/core/cost/model.js";
 import { DEPLOY_DEFAULTS } from "../infra/core/defaults.js";
+import { type CloudRunEdge, FARGATE_SIZES } from "../infra/core/sizes.js";
 import {
   CONFIG_SCHEMA,
   type ConfigKey,

@@ -13,7 +13,7 @@ type Layer = "stacks" | "components" | "infra" | "core" | "server";
 
 /** Which layers each layer may import (besides itself). */
 const ALLOWED: Record<Layer, Layer[]> = {
-  stacks: ["components", "infra", "core", "server"],
+  stacks: ["components", "infra", "core"],
   components: ["infra", "core"],
   infra: ["core"],
   core: [],

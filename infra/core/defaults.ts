@@ -90,7 +90,7 @@ export const DEPLOY_DEFAULTS = {
     instanceType: "t4g.small",
     /** Encrypted gp3 root volume, GiB. */
     rootVolumeGiB: 16,
-    /** Who may reach ports 443 and 80 (auth and rate limits protect them, as with API Gateway). */
+    /** Who may reach port 443 (auth and rate limits protect it, as with API Gateway); port 80 stays open for ACME HTTP-01. */
     allowedCidrs: ["0.0.0.0/0"],
     /** Public SSM parameter holding the latest Amazon Linux 2023 arm64 AMI id. */
     amiParameter: "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-arm64",
