@@ -5,7 +5,9 @@
  * A policy pack cannot see stack config (the Node policy SDK's `configureStack` keeps only stack tags), so this is a
  * stack policy that reads the project's files from disk: `Pulumi.yaml` and every `Pulumi.<stack>.yaml` in the project
  * directory (by default the directory two levels above this pack, since the pack lives in `infra/policy/`; policy
- * config `projectDir` overrides it). Without a `Pulumi.yaml` there the policy is not applicable.
+ * config `projectDir` overrides it). Without a `Pulumi.yaml` there the policy is not applicable. It checks every stack
+ * file of the project, not only the one being deployed (the pack is not told which stack runs it), so a stale key in
+ * any stack file shows in every stack's preview: project hygiene, fixed once for all stacks.
  */
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -75,7 +77,7 @@ export function readProjectFiles(dir: string): { projectYaml: string; stackFiles
   if (!existsSync(projectPath)) return undefined;
   const stackFiles: Record<string, string> = {};
   for (const f of readdirSync(dir).sort())
-    if (/^Pulumi\.[^.]+\.ya?ml$/.test(f)) stackFiles[f] = readFileSync(join(dir, f), "utf8");
+    if (/^Pulumi\..+\.ya?ml$/.test(f)) stackFiles[f] = readFileSync(join(dir, f), "utf8");
   return { projectYaml: readFileSync(projectPath, "utf8"), stackFiles };
 }
 

@@ -24,6 +24,21 @@ describe("policy config-keys-readable", () => {
     expect(checkConfigFiles(files?.projectYaml ?? "", files?.stackFiles ?? {})).to.deep.equal([]);
   });
 
+  it("reads the stack files of stacks whose names have dots, and not Pulumi.yaml as a stack file", () => {
+    const dir = mkdtempSync(join(tmpdir(), "mcp-policy-files-"));
+    try {
+      writeFileSync(join(dir, "Pulumi.yaml"), PROJECT);
+      writeFileSync(join(dir, "Pulumi.team.dev.yaml"), "config:\n  p:ec2.allowedCidrs: '[]'\n");
+      const files = readProjectFiles(dir);
+      expect(Object.keys(files?.stackFiles ?? {})).to.deep.equal(["Pulumi.team.dev.yaml"]);
+      expect(checkConfigFiles(files?.projectYaml ?? "", files?.stackFiles ?? {})[0]).to.include(
+        "Pulumi.team.dev.yaml: config key p:ec2.allowedCidrs has a dot",
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it("fails a dotted declared key (pulumi/pulumi#21219)", () => {
     const problems = checkConfigFiles(`${PROJECT}  ec2.sshCidr:\n    type: string\n`, {});
     expect(problems).to.have.length(1);
