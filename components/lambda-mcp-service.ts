@@ -9,6 +9,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { awsContext, ssmParameterArn } from "../infra/aws-context.js";
+import { keyParameterName } from "../infra/core/api-key-names.js";
 import type { McpServiceArgs, McpServiceOutputs } from "../infra/core/contract.js";
 import { DEPLOY_DEFAULTS } from "../infra/core/defaults.js";
 import { assumeRolePolicy, policyDocument, readKeyParameterStatements, writeLogsStatement } from "../infra/iam.js";
@@ -42,6 +43,15 @@ export interface LambdaMcpServiceArgs extends McpServiceArgs {
    * resources). @default `apiKeyParameterNames`, when every entry is a plain string
    */
   apiKeyNames?: string[];
+  /**
+   * Key parameters whose API Gateway key another stack in this account and region owns (API Gateway key values are
+   * unique there, so only one stack can create the key for a parameter): this stack declares no ApiKey for them and
+   * attaches the key holding the parameter's value to its own usage plan. Each must be in `apiKeyNames` (or
+   * `apiKeyParameterNames`) and not one of this stack's generated parameters (`/mcp-anywhere/<stack>/api-keys/<id>`).
+   * The owning stack must be deployed first, and again first after a value change. Config
+   * `mcp-anywhere:lambdaSharedKeyParameterNames`. @default [] (DEPLOY_DEFAULTS.lambda.sharedKeyParameterNames)
+   */
+  sharedKeyParameterNames?: string[];
   /** Prefix for log group names, e.g. `/mcp-anywhere/dev`. */
   logGroupPrefix: string;
 }
@@ -70,6 +80,23 @@ export function plainKeyNames(
   ]);
 }
 
+/**
+ * The `<name>-key-<index>` index each key had in releases that named API Gateway keys by list position, where the list
+ * was either the generated `default` key alone (no existing parameters) or the existing parameters alone. Existing
+ * parameters get their index among themselves; the generated `default` key 0 when there are no existing parameters;
+ * keys generated under other ids (added after the rename) none.
+ * @param keyNames - every key parameter name, as {@link plainKeyNames} returns them.
+ * @param stack - the stack name; generated parameters are `/mcp-anywhere/<stack>/api-keys/<id>` (infra/core/api-key-names.ts).
+ */
+export function legacyKeyIndexes(keyNames: string[], stack: string): (number | undefined)[] {
+  const generatedPrefix = keyParameterName(stack, "");
+  const existing = keyNames.filter((n) => !n.startsWith(generatedPrefix));
+  return keyNames.map((n) => {
+    if (!n.startsWith(generatedPrefix)) return existing.indexOf(n);
+    return n === keyParameterName(stack, "default") && existing.length === 0 ? 0 : undefined;
+  });
+}
+
 /** Lambda memory limits, MiB (AWS Lambda Developer Guide, "Configuring function memory"). */
 export const LAMBDA_MEMORY_MIB = { min: 128, max: 10_240 } as const;
 
@@ -93,6 +120,21 @@ export class LambdaMcpService extends pulumi.ComponentResource implements McpSer
       ]);
     }
     const keyNames = plainKeyNames(component, a.apiKeyParameterNames, args.apiKeyNames);
+    const stack = pulumi.getStack();
+    const shared = args.sharedKeyParameterNames ?? [...DEPLOY_DEFAULTS.lambda.sharedKeyParameterNames];
+    const sharedProblems = shared.flatMap((n) =>
+      !keyNames.includes(n)
+        ? [
+            `\`sharedKeyParameterNames\` entry ${JSON.stringify(n)} is not one of the key parameters ${JSON.stringify(keyNames)}`,
+          ]
+        : n.startsWith(keyParameterName(stack, ""))
+          ? [
+              `\`sharedKeyParameterNames\` entry ${JSON.stringify(n)} is a parameter this stack generates; only this stack can own its key`,
+            ]
+          : [],
+    );
+    if (sharedProblems.length > 0) throw new ComponentArgsError(component, sharedProblems);
+    const legacy = legacyKeyIndexes(keyNames, stack);
     const manageAccount = args.manageApiGatewayAccount ?? DEPLOY_DEFAULTS.lambda.manageApiGatewayAccount;
     const accessLogsOn = (args.accessLogs ?? DEPLOY_DEFAULTS.lambda.accessLogs) || manageAccount;
     const streaming = args.streaming ?? false;
@@ -159,8 +201,10 @@ export class LambdaMcpService extends pulumi.ComponentResource implements McpSer
         apiKeyParameters: keyNames.map((n, i) => ({
           name: n,
           input: a.apiKeyParameterNames[i] as pulumi.Input<string>,
+          shared: shared.includes(n),
+          ...(legacy[i] !== undefined ? { legacyIndex: legacy[i] } : {}),
         })),
-        stack: pulumi.getStack(),
+        stack,
         mcpPath: a.mcpPath,
         healthPath: a.healthPath,
         rateLimit: a.rateLimit,

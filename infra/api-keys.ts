@@ -29,9 +29,21 @@ export interface ApiKeysArgs {
   tags?: Record<string, string>;
 }
 
-/** The parameter name of the key id `default`, which a stack generates unless configured otherwise. */
-export function defaultKeyParameterName(stack: string): string {
-  return keyParameterName(stack, "default");
+/**
+ * The upgrade warning for a stack that lists existing parameters and leaves `ids` at the default `["default"]`:
+ * releases up to 0.1 generated no key when existing parameters were listed, so upgrading adds a new valid key. No key
+ * value is in it. Undefined when the warning does not apply.
+ */
+export function upgradeWarning(stack: string, ids: readonly string[], existing: readonly string[]): string | undefined {
+  const isDefault =
+    ids.length === DEPLOY_DEFAULTS.apiKeyIds.length && ids.every((id, i) => id === DEPLOY_DEFAULTS.apiKeyIds[i]);
+  if (existing.length === 0 || !isDefault) return undefined;
+  return (
+    `mcp-anywhere:apiKeyParameterNames lists ${existing.length} existing parameter(s) and mcp-anywhere:apiKeyIds is ` +
+    `the default ["default"], so this stack also generates a key (${keyParameterName(stack, "default")}) that clients ` +
+    "can use; releases up to 0.1 generated none when existing parameters were listed. To accept only your " +
+    "parameters: pulumi config set mcp-anywhere:apiKeyIds '[]'"
+  );
 }
 
 /**
@@ -82,7 +94,7 @@ export function validateApiKeys(component: string, args: ApiKeysArgs): string[] 
 }
 
 /**
- * `mcp-anywhere:aws:ApiKeys`. Children per id: a `random.RandomPassword` and an `aws.ssm.Parameter`, both named
+ * `mcp-anywhere:aws:ApiKeys`. Warns ({@link upgradeWarning}) when upgrading adds a generated key. Children per id: a `random.RandomPassword` and an `aws.ssm.Parameter`, both named
  * `${name}-${id}` (so id `default` keeps the names `api-keys-default` of earlier releases: no replacement).
  * @throws {Error} from {@link validateApiKeys}, before any child is declared.
  */
@@ -94,15 +106,14 @@ export class ApiKeys extends pulumi.ComponentResource {
   public readonly parameterNames: pulumi.Output<string>[];
   /** The same names as plain strings, known when the program runs (for resource names and messages). */
   public readonly names: string[];
-  /** The generated parameters, by id. */
-  public readonly parameters: Record<string, aws.ssm.Parameter>;
 
   constructor(name: string, args: ApiKeysArgs, opts: pulumi.ComponentResourceOptions = {}) {
     super("mcp-anywhere:aws:ApiKeys", name, {}, opts);
     const generatedNames = validateApiKeys(`ApiKeys ${name}`, args);
     const ids = args.ids ?? [...DEPLOY_DEFAULTS.apiKeyIds];
     const existing = args.existingParameterNames ?? [];
-    this.parameters = {};
+    const warning = upgradeWarning(args.stack, ids, existing);
+    if (warning) void pulumi.log.warn(warning, this);
     const generated = ids.map((id, i) => {
       const key = new random.RandomPassword(
         `${name}-${id}`,
@@ -121,7 +132,6 @@ export class ApiKeys extends pulumi.ComponentResource {
         },
         { parent: this },
       );
-      this.parameters[id] = parameter;
       return parameter.name;
     });
     this.parameterNames = [...generated, ...existing.map((n) => pulumi.output(n))];

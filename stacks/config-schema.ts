@@ -188,6 +188,13 @@ export const CONFIG_SCHEMA = {
     allowed: "-1 (no cap) or 1 to 10000 (0 would stop every invocation)",
     example: "100",
   },
+  lambdaSharedKeyParameterNames: list(
+    SSM_NAME,
+    DEPLOY_DEFAULTS.lambda.sharedKeyParameterNames,
+    "SSM parameter names, each also in apiKeyParameterNames",
+    "Lambda: key parameters (from apiKeyParameterNames) whose API Gateway key another stack in this account and region owns; this stack attaches that key instead of creating one (key values are unique per account and region).",
+    "/mcp/keys/alice",
+  ),
   lambdaAccessLogs: bool(
     DEPLOY_DEFAULTS.lambda.accessLogs,
     "Lambda: API Gateway stage access logs; only where the region's API Gateway CloudWatch Logs role is already set (lambdaManageApiGatewayAccount=true turns them on too).",

@@ -54,6 +54,8 @@ export interface StackConfig {
     streaming: boolean;
     /** Reserved concurrency cap; undefined for none. */
     reservedConcurrency: number | undefined;
+    /** Key parameters whose API Gateway key another stack owns (attached, not created). */
+    sharedKeyParameterNames: string[];
     /** Stage access logs (they need the region's API Gateway CloudWatch role). */
     accessLogs: boolean;
     /** Opt-in: set the regional API Gateway CloudWatch role (a per-account, per-region singleton). */
@@ -220,6 +222,11 @@ function stackSchema(stack: string) {
           `${show(k("monthlyQuota"), String(c.monthlyQuota))} is supported on the lambda target only (API Gateway usage plans); allowed here: 0`,
         );
       }
+      for (const shared of c.lambdaSharedKeyParameterNames.filter((n) => !c.apiKeyParameterNames.includes(n))) {
+        fail(
+          `${k("lambdaSharedKeyParameterNames")} lists ${JSON.stringify(shared)}, which is not in ${k("apiKeyParameterNames")}; allowed: names from apiKeyParameterNames`,
+        );
+      }
       if (c.apiKeyIds.length + c.apiKeyParameterNames.length === 0) {
         fail(
           `${k("apiKeyIds")} and ${k("apiKeyParameterNames")} are both empty; allowed: at least one key (${setCommand("apiKeyIds", "default")})`,
@@ -301,6 +308,7 @@ function toStackConfig(
     lambda: {
       streaming: c.lambdaStreaming,
       reservedConcurrency: c.lambdaReservedConcurrency > 0 ? c.lambdaReservedConcurrency : undefined,
+      sharedKeyParameterNames: c.lambdaSharedKeyParameterNames,
       accessLogs: c.lambdaAccessLogs,
       manageApiGatewayAccount: c.lambdaManageApiGatewayAccount,
     },

@@ -14,6 +14,7 @@ import { ArtifactRegistryImage } from "../infra/artifact-registry-image.js";
 import { allClientConfigs } from "../infra/core/client-configs.js";
 import type { McpServiceOutputs, McpTarget } from "../infra/core/contract.js";
 import type { CostLine, TargetCost } from "../infra/core/cost/model.js";
+import { cloudRunSizeProblem } from "../infra/core/sizes.js";
 import { EcrImage } from "../infra/image.js";
 import { registerStackTags } from "../infra/tags.js";
 import { loadStackConfig, type StackConfig, StackConfigError } from "./config.js";
@@ -67,6 +68,7 @@ function deploy(config: StackConfig): { service: McpServiceOutputs; details: Rec
         image: image.imageRef,
         streaming: config.lambda.streaming,
         reservedConcurrency: config.lambda.reservedConcurrency,
+        sharedKeyParameterNames: config.lambda.sharedKeyParameterNames,
         accessLogs: config.lambda.accessLogs,
         manageApiGatewayAccount: config.lambda.manageApiGatewayAccount,
         logGroupPrefix: `/mcp-anywhere/${config.stack}`,
@@ -98,6 +100,13 @@ function deploy(config: StackConfig): { service: McpServiceOutputs; details: Rec
     }
     case "cloudrun": {
       const c = config.cloudrun;
+      // Before the image build: a vCPU/memory pair Cloud Run refuses would otherwise fail only at the service (m1).
+      const size = cloudRunSizeProblem(sizing.cloudrun.cpu, sizing.cloudrun.memoryMiB);
+      if (size !== undefined) {
+        throw new StackConfigError([
+          `mcp-anywhere:cloudrunCpu=${sizing.cloudrun.cpu} with mcp-anywhere:memoryMiB=${sizing.cloudrun.memoryMiB} is invalid: ${size}`,
+        ]);
+      }
       // An explicit provider: the GCP project and region come only from this stack's config.
       const google = new gcp.Provider("gcp", { project: c.project, region: c.region });
       const image = new ArtifactRegistryImage(
@@ -123,6 +132,8 @@ function deploy(config: StackConfig): { service: McpServiceOutputs; details: Rec
           serviceName: service.serviceName,
           edge: pulumi.output(service.edge),
           edgeIpAddress: service.edgeIpAddress.apply((ip) => ip ?? ""),
+          // With the edge: the managed certificate may take a while (or fail for nip.io); how to check it.
+          certificateNote: service.certificateNote,
         },
       };
     }

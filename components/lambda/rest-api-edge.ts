@@ -5,8 +5,11 @@
  * - A deployment that is replaced whenever the routes, integrations or the function change.
  * - A stage with a stage-wide throttle and, when `accessLogs`, JSON access logs (request id, IP, method, path, status,
  *   latency, API key *id*; never a key value).
- * - One ApiKey per SSM parameter (value read with decryption, kept secret), named by a hash of the parameter name, a
- *   UsagePlan (per-key throttle, optional monthly quota) and a UsagePlanKey each.
+ * - A UsagePlan (per-key throttle, optional monthly quota) and, per SSM key parameter, a UsagePlanKey; both the
+ *   UsagePlanKey and (for keys this stack owns) the ApiKey are named by a hash of the parameter name. A key this stack
+ *   owns is an ApiKey (value read with decryption, kept secret) kept when deleted (`retainOnDelete`), so a stack that
+ *   shares it keeps working; a shared key (`shared`) is another stack's ApiKey, found by value (see
+ *   {@link restApiEdge}).
  * - Only when `manageApiGatewayAccount`: the region's API Gateway CloudWatch Logs role (a region-wide singleton), kept
  *   on delete.
  * - Gateway responses that turn the edge's own errors into JSON-RPC bodies: 401 for a missing or invalid key (API
@@ -17,16 +20,14 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { DEPLOY_DEFAULTS } from "../../infra/core/defaults.js";
 import { assumeRolePolicy } from "../../infra/iam.js";
+import { STACK_TAG } from "../../infra/policy/taggable.js";
 import { readKeyParameter } from "../../infra/ssm-read.js";
 
 export interface RestApiEdgeArgs {
   fn: aws.lambda.Function;
-  /**
-   * The key parameters: `name` is the plain parameter name (it names the API Gateway key resources), `input` the same
-   * name as the program passes it on (an output of the parameter resource, so the read waits for its creation).
-   */
-  apiKeyParameters: { name: string; input: pulumi.Input<string> }[];
-  /** Stack name, in each API key's description. */
+  /** The key parameters, in order. */
+  apiKeyParameters: EdgeKeyParameter[];
+  /** Stack name: in each API key's description, and the `mcp-anywhere:stack` tag that marks this stack's own keys. */
   stack: string;
   mcpPath: string;
   healthPath: string;
@@ -41,6 +42,24 @@ export interface RestApiEdgeArgs {
   /** AWS partition, e.g. `aws`. */
   partition: pulumi.Input<string>;
   tags: Record<string, string>;
+}
+
+/** One key parameter of the edge. */
+export interface EdgeKeyParameter {
+  /** The plain parameter name; it names the API Gateway key resources. */
+  name: string;
+  /** The same name as the program passes it on (an output of the parameter resource, so the read waits for it). */
+  input: pulumi.Input<string>;
+  /**
+   * The key is another stack's (or a hand-made) API Gateway key: declare no ApiKey, attach the key that holds this
+   * parameter's value to this stack's usage plan. @default false
+   */
+  shared?: boolean;
+  /**
+   * The index this key had in releases that named keys `<name>-key-<index>`; it becomes an alias so the upgrade adopts
+   * the old resources instead of creating a second key with the same value. @default no alias
+   */
+  legacyIndex?: number;
 }
 
 export interface RestApiEdge {
@@ -123,9 +142,67 @@ export function apiKeyResourceSuffix(parameterName: string): string {
   return createHash("sha256").update(parameterName).digest("hex").slice(0, 12);
 }
 
+/** What {@link ownKeyValue} and {@link sharedKeyId} read of an account's API key (GetApiKeys `items`). */
+export interface AccountApiKey {
+  id: string;
+  name: string;
+  value: string;
+  tags?: Record<string, string>;
+}
+
+const sharedConfigCommand = (parameterName: string) =>
+  `pulumi config set mcp-anywhere:lambdaSharedKeyParameterNames '${JSON.stringify([parameterName])}'`;
+
+/**
+ * The value for an API key this stack owns, after checking that no other stack's key holds it. API Gateway key values
+ * are unique per account and region ("API key values must be unique",
+ * https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-api-usage-plans.html), so creating it
+ * would fail with 409 "API Key already exists" (review F4). A key tagged `mcp-anywhere:stack` = this stack is this
+ * stack's own (its earlier deployments), not a conflict.
+ * @throws {Error} naming the parameter, the other key's id, name and stack tag, and the config command that makes the
+ *   key shared; never the value.
+ */
+export function ownKeyValue(parameterName: string, value: string, items: AccountApiKey[], stack: string): string {
+  const other = items.find((k) => k.value === value && k.tags?.[STACK_TAG] !== stack);
+  if (other) {
+    const owner = other.tags?.[STACK_TAG];
+    throw new Error(
+      `SSM parameter ${parameterName}: API Gateway key ${other.id} (${other.name}, ${owner ? `stack ${owner}` : "not made by an mcp-anywhere stack"}) ` +
+        "already holds its value, and key values are unique per account and region. To use that key here, list the " +
+        `parameter as shared (add it to the list if you have one): ${sharedConfigCommand(parameterName)}`,
+    );
+  }
+  return value;
+}
+
+/**
+ * The id of the account's API key holding `value`, for a shared parameter.
+ * @throws {Error} naming the parameter (never the value) when no key holds it: the owning stack must deploy first.
+ */
+export function sharedKeyId(parameterName: string, value: string, items: AccountApiKey[]): string {
+  const key = items.find((k) => k.value === value);
+  if (!key) {
+    throw new Error(
+      `SSM parameter ${parameterName} is in lambdaSharedKeyParameterNames, but no API Gateway key in this account and ` +
+        "region holds its current value. Deploy the stack that owns the key first (after a value change too), or remove " +
+        "the parameter from lambdaSharedKeyParameterNames so this stack creates the key.",
+    );
+  }
+  return key.id;
+}
+
 /**
  * Declares the edge as children of `parent`.
- * @throws {Error} when two entries of `apiKeyParameters` have the same name.
+ *
+ * API keys: API Gateway key values are unique per account and region, so two lambda stacks using one SSM parameter
+ * cannot both create a key for it. A Pulumi program cannot choose its resource set from a lookup's result without
+ * declaring resources inside `apply` (which `pulumi preview` does not show reliably:
+ * https://www.pulumi.com/docs/iac/concepts/inputs-outputs/apply/), so ownership is declared: a parameter with
+ * `shared` gets no ApiKey here, only a UsagePlanKey whose `keyId` is the id of the account's key holding the value
+ * (GetApiKeys with values, compared inside a secret). Every other parameter gets its own ApiKey, created only after
+ * checking that no other stack's key holds the value ({@link ownKeyValue}); it is kept on delete.
+ * @throws {Error} when two entries of `apiKeyParameters` have the same name; at deploy time from {@link ownKeyValue}
+ *   and {@link sharedKeyId}.
  */
 export function restApiEdge(name: string, args: RestApiEdgeArgs, parent: pulumi.Resource): RestApiEdge {
   const opts = { parent };
@@ -296,34 +373,54 @@ export function restApiEdge(name: string, args: RestApiEdgeArgs, parent: pulumi.
   );
 
   const seen = new Set<string>();
-  args.apiKeyParameters.forEach(({ name: parameterName, input }, i) => {
-    if (seen.has(parameterName)) {
-      throw new Error(`restApiEdge ${name}: \`apiKeyParameters\` lists ${parameterName} twice; each parameter once`);
+  for (const p of args.apiKeyParameters) {
+    if (seen.has(p.name)) {
+      throw new Error(`restApiEdge ${name}: \`apiKeyParameters\` lists ${p.name} twice; each parameter once`);
     }
-    seen.add(parameterName);
+    seen.add(p.name);
+  }
+  // Every API key of the account and region, with values (GetApiKeys includeValues, the deployer needs
+  // apigateway:GET on /apikeys): to find a shared key by value, and to refuse creating a key whose value another
+  // stack's key already holds. Secret as a whole: it holds key values.
+  const accountKeys = pulumi.secret(aws.apigateway.getApiKeysOutput({ includeValues: true }, opts).items);
+  for (const { name: parameterName, input, shared, legacyIndex } of args.apiKeyParameters) {
     const parameter = readKeyParameter(input, opts);
-    const value = pulumi.all([parameter.name, parameter.value]).apply(([n, v]) => edgeKeyValue(n, v));
     const keyName = `${name}-key-${apiKeyResourceSuffix(parameterName)}`;
     // Stacks deployed before hash names had `${name}-key-<index>`: the alias adopts that resource (no create of a
-    // second key with the same value, which API Gateway refuses) when the list is unchanged in the upgrading update.
-    const aliases = [{ name: `${name}-key-${i}` }];
-    const key = new aws.apigateway.ApiKey(
-      keyName,
-      {
-        // API key values are unique per account and region, so one parameter can back only one lambda stack there.
-        description: `mcp-anywhere stack ${args.stack}: key from SSM parameter ${parameterName}`,
-        value: pulumi.secret(value),
-        enabled: true,
-        tags,
-      },
-      { ...opts, aliases },
-    );
+    // second key with the same value, which API Gateway refuses).
+    const aliases = legacyIndex === undefined ? [] : [{ name: `${name}-key-${legacyIndex}` }];
+    let keyId: pulumi.Output<string>;
+    if (shared) {
+      // The id is not secret (it is in every access log line); only the lookup that found it touched values.
+      keyId = pulumi.unsecret(
+        pulumi
+          .all([parameter.name, parameter.value, accountKeys])
+          .apply(([n, v, items]) => sharedKeyId(n, edgeKeyValue(n, v), items)),
+      );
+    } else {
+      const value = pulumi
+        .all([parameter.name, parameter.value, accountKeys])
+        .apply(([n, v, items]) => ownKeyValue(n, edgeKeyValue(n, v), items, args.stack));
+      const key = new aws.apigateway.ApiKey(
+        keyName,
+        {
+          description: `mcp-anywhere stack ${args.stack}: key from SSM parameter ${parameterName}`,
+          value: pulumi.secret(value),
+          enabled: true,
+          tags,
+        },
+        // Kept when the stack is destroyed or the value changes: another stack may have this key in its usage plan
+        // (`shared`), and deleting a key removes it from every plan. The README says how to delete leftovers.
+        { ...opts, aliases, retainOnDelete: true },
+      );
+      keyId = key.id;
+    }
     new aws.apigateway.UsagePlanKey(
       keyName,
-      { keyId: key.id, keyType: "API_KEY", usagePlanId: usagePlan.id },
+      { keyId, keyType: "API_KEY", usagePlanId: usagePlan.id },
       { ...opts, aliases },
     );
-  });
+  }
 
   new aws.lambda.Permission(
     `${name}-invoke`,

@@ -127,5 +127,10 @@ export const DEPLOY_DEFAULTS = {
      * asked for, or when this stack manages the role.
      */
     accessLogs: false,
+    /**
+     * Key parameters whose API Gateway key another stack owns (API Gateway key values are unique per account and
+     * region). None: each stack creates a key for each of its parameters.
+     */
+    sharedKeyParameterNames: [] as readonly string[],
   },
 } as const;

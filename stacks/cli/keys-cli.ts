@@ -14,7 +14,8 @@
  */
 import { spawnSync } from "node:child_process";
 import { pathToFileURL } from "node:url";
-import { API_KEY_ID, keyParameterName } from "../../infra/core/api-key-names.js";
+import { keyParameterName } from "../../infra/core/api-key-names.js";
+import { CONFIG_SCHEMA } from "../config-schema.js";
 import {
   DEFAULT_IDS,
   fetchCommand,
@@ -101,8 +102,9 @@ export async function keys(argv: string[], io: KeysIo): Promise<void> {
   };
 
   const current: KeyConfig = {
-    ids: parseConfigList(IDS_KEY, getJson(IDS_KEY), DEFAULT_IDS, API_KEY_ID),
-    parameterNames: parseConfigList(NAMES_KEY, getJson(NAMES_KEY), [], /^[A-Za-z0-9_.\-/]{1,2048}$/),
+    // The program's own rules for both keys (stacks/config-schema.ts), so the CLI and `pulumi up` agree.
+    ids: parseConfigList(IDS_KEY, getJson(IDS_KEY), DEFAULT_IDS, CONFIG_SCHEMA.apiKeyIds),
+    parameterNames: parseConfigList(NAMES_KEY, getJson(NAMES_KEY), [], CONFIG_SCHEMA.apiKeyParameterNames),
   };
   const region = getPlain("aws:region");
   const target = getPlain("mcp-anywhere:target");

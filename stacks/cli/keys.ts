@@ -5,6 +5,7 @@
 import { parseArgs } from "node:util";
 import { API_KEY_ID, keyParameterName } from "../../infra/core/api-key-names.js";
 import { DEPLOY_DEFAULTS } from "../../infra/core/defaults.js";
+import type { ConfigKeySpec } from "../config-schema.js";
 
 /** Bad flags or values, or a refused change; `message` names the flag or value. Exit code 2. */
 export class KeysUsageError extends Error {}
@@ -100,15 +101,17 @@ export interface KeyConfig {
 /**
  * A list from `pulumi config get <key> --json` output: `{"value": "<string>", "objectValue": <parsed>, "secret": …}`
  * (pulumi/pulumi pkg/cmd/pulumi/config/config.go, `configValueJSON`); `objectValue` is set for structured values, and
- * a plain string value holding JSON is parsed too.
+ * a plain string value holding JSON is parsed too. Validated with the key's entry in the config schema
+ * (stacks/config-schema.ts, e.g. `CONFIG_SCHEMA.apiKeyIds`), the rule the program itself applies.
  * @param stdout - the command's output, or undefined when the key is not set (then `fallback`).
- * @throws {KeysUsageError} naming the key and value when it is not a list of strings matching `pattern`.
+ * @param spec - the key's schema and the text of what it allows.
+ * @throws {KeysUsageError} naming the key, the value and what is allowed when `spec.schema` refuses it.
  */
 export function parseConfigList(
   key: string,
   stdout: string | undefined,
   fallback: readonly string[],
-  pattern: RegExp,
+  spec: Pick<ConfigKeySpec, "schema" | "allowed">,
 ): string[] {
   if (stdout === undefined) return [...fallback];
   let list: unknown;
@@ -118,10 +121,9 @@ export function parseConfigList(
   } catch {
     throw new KeysUsageError(`${key}: could not read the value ${JSON.stringify(stdout.trim())}; expected a JSON list`);
   }
-  if (!Array.isArray(list) || !list.every((v): v is string => typeof v === "string" && pattern.test(v))) {
-    throw new KeysUsageError(
-      `${key}=${JSON.stringify(list)} is invalid; allowed: a list of strings matching ${pattern.source}`,
-    );
+  const parsed = spec.schema.safeParse(list);
+  if (!parsed.success || !Array.isArray(list) || !list.every((v): v is string => typeof v === "string")) {
+    throw new KeysUsageError(`${key}=${JSON.stringify(list)} is invalid; allowed: ${spec.allowed}`);
   }
   return list;
 }

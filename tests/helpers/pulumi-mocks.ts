@@ -21,6 +21,16 @@ export interface RecordedResource {
   state: Record<string, unknown>;
 }
 
+/** An API Gateway API key as the account holds it (GetApiKeys `items`, with `includeValues`). */
+export interface MockApiKey {
+  id: string;
+  name: string;
+  value: string;
+  description: string;
+  enabled: boolean;
+  tags: Record<string, string>;
+}
+
 export interface RecordedCall {
   token: string;
   inputs: Record<string, unknown>;
@@ -56,6 +66,12 @@ export class PulumiMocks implements pulumi.runtime.Mocks {
   readonly ssm = new Map<string, string>([[AMI_PARAMETER, "ami-0a1b2c3d4e5f60718"]]);
   /** SSM parameter name → version (GetParameter's `version`); 1 when absent, as for a parameter written once. */
   readonly ssmVersions = new Map<string, number>();
+
+  /**
+   * API Gateway API keys of the account and region, as `aws.apigateway.getApiKeys` lists them: seeded by the test
+   * (e.g. another stack's keys, or this stack's from its previous run), plus every ApiKey the program creates.
+   */
+  readonly apiKeys: MockApiKey[] = [];
 
   constructor(private readonly region: string) {}
 
@@ -111,6 +127,17 @@ export class PulumiMocks implements pulumi.runtime.Mocks {
       case "aws:ssm/parameter:Parameter":
         this.ssm.set(String(inputs.name), String(unwrapInput(inputs.value)));
         state = { ...state, arn: `arn:aws:ssm:${r}:${ACCOUNT}:parameter${String(inputs.name)}` };
+        break;
+      case "aws:apigateway/apiKey:ApiKey":
+        id = hex(id, 10);
+        this.apiKeys.push({
+          id,
+          name: String(inputs.name ?? `${name}-${hex(name, 7)}`),
+          value: String(unwrapInput(inputs.value)),
+          description: String(inputs.description ?? ""),
+          enabled: inputs.enabled !== false,
+          tags: (inputs.tags as Record<string, string> | undefined) ?? {},
+        });
         break;
       case "aws:cloudwatch/logGroup:LogGroup":
         state = { ...state, arn: `arn:aws:logs:${r}:${ACCOUNT}:log-group:${String(inputs.name)}` };
@@ -198,6 +225,23 @@ export class PulumiMocks implements pulumi.runtime.Mocks {
         id = `projects/${GCP_PROJECT}/secrets/${String(inputs.secretId)}`;
         state = { ...state, name: id };
         break;
+      case "gcp:secretmanager/secretVersion:SecretVersion": {
+        // The provider replaces a version whose secretData changes, and Secret Manager numbers the new one; a number
+        // derived from the data stands in for that: a new value gets a new number, the same value the same one.
+        const version = String(
+          1 + (Number.parseInt(hex(`version:${String(unwrapInput(inputs.secretData))}`, 6), 16) % 997),
+        );
+        id = `${String(inputs.secret)}/versions/${version}`;
+        state = { ...state, version, name: id };
+        break;
+      }
+      case "gcp:compute/managedSslCertificate:ManagedSslCertificate":
+        state = { ...state, name: id };
+        break;
+      case "gcp:projects/service:Service":
+        id = `${GCP_PROJECT}/${String(inputs.service)}`;
+        state = { ...state, project: GCP_PROJECT };
+        break;
       case "gcp:cloudrunv2/service:Service":
         state = { ...state, uri: `https://${String(inputs.name)}-${hex(id, 10)}-an.a.run.app` };
         break;
@@ -257,6 +301,21 @@ export class PulumiMocks implements pulumi.runtime.Mocks {
           insecureValue: "",
         };
       }
+      case "aws:apigateway/getApiKeys:getApiKeys":
+        // Values only with includeValues, as GetApiKeys (https://docs.aws.amazon.com/apigateway/latest/api/API_GetApiKeys.html).
+        return {
+          id: this.region,
+          region: this.region,
+          includeValues: inputs.includeValues,
+          items: this.apiKeys.map((k) => ({
+            ...k,
+            value: inputs.includeValues === true ? k.value : "",
+            customerId: "",
+            stageKeys: [],
+            createdDate: "2026-01-01T00:00:00Z",
+            lastUpdatedDate: "2026-01-01T00:00:00Z",
+          })),
+        };
       case "aws:index/getAvailabilityZones:getAvailabilityZones": {
         // The account has opted into a Local Zone, whose name sorts first; DescribeAvailabilityZones lists it unless
         // the caller filters on opt-in-status (regular AZs are "opt-in-not-required").

@@ -9,9 +9,9 @@ import {
   rotationId,
   setIdsJson,
 } from "../../stacks/cli/keys.js";
+import { CONFIG_SCHEMA } from "../../stacks/config-schema.js";
 
 const DAY = new Date("2026-03-07T23:59:00Z");
-const ID = /^[A-Za-z0-9_.-]{1,64}$/;
 
 describe("npm run keys: config transformation (pure)", () => {
   describe("planKeys", () => {
@@ -87,15 +87,44 @@ describe("npm run keys: config transformation (pure)", () => {
   describe("pulumi config I/O", () => {
     it("parses `pulumi config get --json` for structured and string values, and falls back when unset", () => {
       const key = "mcp-anywhere:apiKeyIds";
-      expect(parseConfigList(key, '{"value":"[\\"a\\"]","objectValue":["a"],"secret":false}', ["d"], ID)).to.deep.equal(
-        ["a"],
+      expect(
+        parseConfigList(
+          key,
+          '{"value":"[\\"a\\"]","objectValue":["a"],"secret":false}',
+          ["d"],
+          CONFIG_SCHEMA.apiKeyIds,
+        ),
+      ).to.deep.equal(["a"]);
+      expect(
+        parseConfigList(key, '{"value":"[\\"a\\",\\"b\\"]","secret":false}', ["d"], CONFIG_SCHEMA.apiKeyIds),
+      ).to.deep.equal(["a", "b"]);
+      expect(parseConfigList(key, undefined, ["default"], CONFIG_SCHEMA.apiKeyIds)).to.deep.equal(["default"]);
+      expect(() => parseConfigList(key, '{"value":"nope"}', [], CONFIG_SCHEMA.apiKeyIds)).to.throw(
+        /could not read the value/,
       );
-      expect(parseConfigList(key, '{"value":"[\\"a\\",\\"b\\"]","secret":false}', ["d"], ID)).to.deep.equal(["a", "b"]);
-      expect(parseConfigList(key, undefined, ["default"], ID)).to.deep.equal(["default"]);
-      expect(() => parseConfigList(key, '{"value":"nope"}', [], ID)).to.throw(/could not read the value/);
-      expect(() => parseConfigList(key, '{"objectValue":[1]}', [], ID)).to.throw(
-        /mcp-anywhere:apiKeyIds=\[1\] is invalid; allowed: a list of strings/,
+      expect(() => parseConfigList(key, '{"objectValue":[1]}', [], CONFIG_SCHEMA.apiKeyIds)).to.throw(
+        /mcp-anywhere:apiKeyIds=\[1\] is invalid; allowed: a list of distinct key ids/,
       );
+    });
+
+    it("validates with the program's config schema: one rule for names and ids (SSM names: 2011 characters after the leading /)", () => {
+      const names = "mcp-anywhere:apiKeyParameterNames";
+      const json = (list: unknown) => JSON.stringify({ objectValue: list });
+      const long = `/${"a".repeat(2012)}`;
+      expect(parseConfigList(names, json(["/team/alice"]), [], CONFIG_SCHEMA.apiKeyParameterNames)).to.deep.equal([
+        "/team/alice",
+      ]);
+      // 2048 characters passed the CLI's old private rule; the schema (and so `pulumi up`) refuses it.
+      expect(() => parseConfigList(names, json([long]), [], CONFIG_SCHEMA.apiKeyParameterNames)).to.throw(
+        KeysUsageError,
+        /apiKeyParameterNames=.* is invalid; allowed: a list of distinct SSM parameter names/,
+      );
+      expect(() => parseConfigList(names, json(["/a", "/a"]), [], CONFIG_SCHEMA.apiKeyParameterNames)).to.throw(
+        KeysUsageError,
+      );
+      expect(() =>
+        parseConfigList("mcp-anywhere:apiKeyIds", json(["a".repeat(65)]), [], CONFIG_SCHEMA.apiKeyIds),
+      ).to.throw(KeysUsageError);
     });
 
     it("writes the ids as a list in `pulumi config --json` shape (the key is declared type: array)", () => {

@@ -25,6 +25,7 @@ const COMPANIONS: Partial<Record<ConfigKey, [string, string, boolean][]>> = {
   fargateDomainName: [["fargateCertificateArn", "arn:aws:acm:us-east-1:123456789012:certificate/x", false]],
   fargateCertificateArn: [["fargateDomainName", "mcp.example.com", false]],
   cloudrunDomain: [["cloudrunEdge", "loadbalancer", false]],
+  lambdaSharedKeyParameterNames: [["apiKeyParameterNames[0]", "/mcp/keys/alice", true]],
 };
 
 function withCompanions(key: ConfigKey): StackFile {

@@ -24,7 +24,13 @@ describe("stack config", () => {
       apiKeyParameterNames: [],
       memoryMiB: 512,
       logRetentionDays: 30,
-      lambda: { streaming: false, reservedConcurrency: undefined, accessLogs: false, manageApiGatewayAccount: false },
+      lambda: {
+        streaming: false,
+        reservedConcurrency: undefined,
+        sharedKeyParameterNames: [],
+        accessLogs: false,
+        manageApiGatewayAccount: false,
+      },
     });
   });
 

@@ -5,7 +5,14 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import * as pulumi from "@pulumi/pulumi";
 import { expect } from "chai";
-import { ACCESS_LOG_FORMAT, apiKeyResourceSuffix, edgeKeyValue } from "../../components/lambda/rest-api-edge.js";
+import {
+  ACCESS_LOG_FORMAT,
+  type AccountApiKey,
+  apiKeyResourceSuffix,
+  edgeKeyValue,
+  ownKeyValue,
+  sharedKeyId,
+} from "../../components/lambda/rest-api-edge.js";
 import { LambdaMcpService } from "../../components/lambda-mcp-service.js";
 import { allClientConfigs } from "../../infra/core/client-configs.js";
 import { lambdaCost } from "../../infra/core/cost/model.js";
@@ -14,6 +21,7 @@ import {
   ACCOUNT,
   inputsOf,
   isSecretInput,
+  type MockApiKey,
   PulumiMocks as Mocks,
   type PulumiMocks,
   plainJson,
@@ -500,6 +508,194 @@ describe("stack program: lambda target", function () {
       for (const d of dirs) expect(JSON.stringify(a)).not.to.include(d);
       expect(Object.keys(b)).to.have.members(Object.keys(a));
       for (const [k, v] of Object.entries(a)) expect(b[k], k).to.equal(v);
+    });
+  });
+
+  describe('upgrade of a stack that listed only existing parameters (apiKeyIds now defaults to ["default"])', () => {
+    const names = ["/team/mcp/alice", "/team/mcp/bob"];
+    const ssm = { "/team/mcp/alice": "aliceKeyaliceKeyaliceKey01", "/team/mcp/bob": "bobKeybobKeybobKeybobKey02" };
+    let run: StackRun;
+    const warnings: string[] = [];
+    before(async () => {
+      const original = console.warn;
+      console.warn = (...a: unknown[]) => warnings.push(a.map(String).join(" "));
+      try {
+        run = await runStack("dev", { "mcp-anywhere:apiKeyParameterNames": JSON.stringify(names) }, ssm);
+      } finally {
+        console.warn = original;
+      }
+    });
+
+    it("keeps the existing keys' old resources: aliases by index in apiKeyParameterNames, none for the new key", () => {
+      const generated = "/mcp-anywhere/dev/api-keys/default";
+      // 0.1 named these keys dev-key-0 and dev-key-1 (its list was the existing parameters alone).
+      for (const [i, n] of names.entries()) {
+        const keyName = `dev-key-${apiKeyResourceSuffix(n)}`;
+        expect(options.get(`${T.apiKey}::${keyName}`)?.aliasNames, n).to.deep.equal([`dev-key-${i}`]);
+        expect(options.get(`${T.usagePlanKey}::${keyName}`)?.aliasNames, n).to.deep.equal([`dev-key-${i}`]);
+      }
+      // The generated key is new in this release: an alias would take over alice's old key-0.
+      expect(options.get(`${T.apiKey}::dev-key-${apiKeyResourceSuffix(generated)}`)?.aliasNames).to.deep.equal([]);
+      expect(run.mocks.ofType(T.apiKey)).to.have.length(3);
+    });
+
+    it("warns that a generated key is now added, with the command to opt out and no key value", () => {
+      const warning = warnings.find((w) => w.includes("mcp-anywhere:apiKeyParameterNames lists 2 existing"));
+      expect(warning, warnings.join("\n")).to.include("/mcp-anywhere/dev/api-keys/default");
+      expect(warning).to.include("pulumi config set mcp-anywhere:apiKeyIds '[]'");
+      const generatedValue = run.mocks.ssm.get("/mcp-anywhere/dev/api-keys/default") ?? "?";
+      for (const v of [...Object.values(ssm), generatedValue]) expect(warning).not.to.include(v);
+    });
+
+    it("does not warn once apiKeyIds is set to [] (and then aliases only the existing keys)", async () => {
+      const quiet: string[] = [];
+      const original = console.warn;
+      console.warn = (...a: unknown[]) => quiet.push(a.map(String).join(" "));
+      try {
+        await runStack(
+          "dev",
+          { "mcp-anywhere:apiKeyIds": "[]", "mcp-anywhere:apiKeyParameterNames": JSON.stringify(names) },
+          ssm,
+        );
+      } finally {
+        console.warn = original;
+      }
+      expect(quiet.filter((w) => w.includes("apiKeyParameterNames lists"))).to.deep.equal([]);
+      const bob = `dev-key-${apiKeyResourceSuffix(names[1] as string)}`;
+      expect(options.get(`${T.apiKey}::${bob}`)?.aliasNames).to.deep.equal(["dev-key-1"]);
+    });
+  });
+
+  describe("one SSM parameter behind two lambda stacks in one account and region (review F4)", () => {
+    const P = "/team/mcp/shared";
+    const V1 = "sharedKeysharedKeysharedKey01";
+    const V2 = "rotatedKeyrotatedKeyrotatedKey02";
+    const keyName = (stack: string) => `${stack}-key-${apiKeyResourceSuffix(P)}`;
+
+    /** Errors the last {@link lambdaStack} run failed with (a failed registration rejects; Pulumi reports it). */
+    let failures: string[] = [];
+
+    /** Runs the component as stack `stack` with `P` (holding `value`) and the account's keys `account`. */
+    async function lambdaStack(stack: string, value: string, account: MockApiKey[], shared: string[] = []) {
+      const mocks = new Mocks("ap-northeast-1");
+      mocks.ssm.set(P, value);
+      mocks.apiKeys.push(...account);
+      failures = [];
+      const onRejection = (e: unknown) => failures.push(String(e));
+      process.on("unhandledRejection", onRejection);
+      try {
+        await pulumi.runtime.setMocks(mocks, "mcp-anywhere", stack, false);
+        new LambdaMcpService(stack, {
+          image: `${ACCOUNT}.dkr.ecr.ap-northeast-1.amazonaws.com/r@sha256:${"0".repeat(64)}`,
+          apiKeyParameterNames: [P],
+          sharedKeyParameterNames: shared,
+          rateLimit: { requestsPerSecond: 1, burst: 1 },
+          logGroupPrefix: `/mcp-anywhere/${stack}`,
+          tags: { "mcp-anywhere:stack": stack },
+        });
+        await pulumi.runtime.disconnect();
+        await new Promise((r) => setTimeout(r, 20));
+      } finally {
+        process.off("unhandledRejection", onRejection);
+      }
+      return mocks;
+    }
+
+    let a1: PulumiMocks;
+    let b: PulumiMocks;
+    let a2: PulumiMocks;
+    let a3: PulumiMocks;
+    before(async () => {
+      a1 = await lambdaStack("a", V1, []);
+      b = await lambdaStack("b", V1, a1.apiKeys, [P]);
+      a2 = await lambdaStack("a", V1, a1.apiKeys);
+      a3 = await lambdaStack("a", V2, a1.apiKeys);
+    });
+
+    it("first deploy of stack a: asks for the account's keys with values, creates the key, kept on delete", () => {
+      const call = a1.calls.find((c) => c.token === "aws:apigateway/getApiKeys:getApiKeys");
+      expect(call?.inputs).to.deep.include({ includeValues: true });
+      const key = a1.one(T.apiKey);
+      expect(key.name).to.equal(keyName("a"));
+      expect(isSecretInput(inputs(key).value)).to.equal(true);
+      expect(options.get(`${T.apiKey}::${keyName("a")}`)?.retainOnDelete).to.equal(true);
+      expect(inputs(a1.one(T.usagePlanKey)).keyId).to.equal(key.id);
+      expect(a1.apiKeys.map((k) => k.tags["mcp-anywhere:stack"])).to.deep.equal(["a"]);
+    });
+
+    it("stack b with the parameter shared: creates no key, attaches a's key to its own usage plan", () => {
+      expect(b.ofType(T.apiKey)).to.have.length(0);
+      const upk = b.one(T.usagePlanKey);
+      expect(upk.name).to.equal(keyName("b"));
+      expect(inputs(upk).keyId).to.equal(a1.one(T.apiKey).id);
+      expect(inputs(upk).usagePlanId).to.equal(b.one(T.usagePlan).id);
+      // The id is not a secret and no input shows the value.
+      expect(isSecretInput(inputs(upk).keyId)).to.equal(false);
+      for (const r of b.resources) expect(plainJson(r.inputs), r.name).not.to.include(V1);
+    });
+
+    it("stack a's second run: still declares its own key, same name and value, no error", () => {
+      const key = a2.one(T.apiKey);
+      expect(key.name).to.equal(keyName("a"));
+      expect((inputs(key).value as { value: string }).value).to.equal(V1);
+    });
+
+    it("a changed SSM value: stack a declares the same key resource with the new value (a new API Gateway key)", () => {
+      const key = a3.one(T.apiKey);
+      expect(key.name).to.equal(keyName("a"));
+      expect((inputs(key).value as { value: string }).value).to.equal(V2);
+    });
+
+    it("stack b without declaring it shared: fails with the config command, before any key is created", async () => {
+      const mocks = await lambdaStack("b", V1, a1.apiKeys);
+      expect(mocks.ofType(T.apiKey)).to.have.length(0);
+      expect(mocks.ofType(T.usagePlanKey)).to.have.length(0);
+      const message = failures.find((f) => f.includes("already holds its value")) ?? failures.join("\n");
+      expect(message).to.include(`SSM parameter ${P}: API Gateway key ${a1.one(T.apiKey).id}`);
+      expect(message).to.include(`pulumi config set mcp-anywhere:lambdaSharedKeyParameterNames '["${P}"]'`);
+      expect(message).not.to.include(V1);
+    });
+
+    it("refuses, before creating, a key whose value another stack's key holds, with the config command", () => {
+      const items: AccountApiKey[] = [{ id: "k1", name: "a-key", value: V1, tags: { "mcp-anywhere:stack": "a" } }];
+      expect(ownKeyValue(P, V1, items, "a")).to.equal(V1);
+      expect(ownKeyValue(P, V2, items, "b")).to.equal(V2);
+      let message = "";
+      try {
+        ownKeyValue(P, V1, items, "b");
+      } catch (err) {
+        message = (err as Error).message;
+      }
+      expect(message).to.include(`SSM parameter ${P}: API Gateway key k1 (a-key, stack a) already holds its value`);
+      expect(message).to.include(`pulumi config set mcp-anywhere:lambdaSharedKeyParameterNames '["${P}"]'`);
+      expect(message).not.to.include(V1);
+      expect(() => ownKeyValue(P, V1, [{ ...items[0], tags: {} } as AccountApiKey], "a")).to.throw(
+        /not made by an mcp-anywhere stack/,
+      );
+    });
+
+    it("a shared parameter whose value no key holds yet (owner not deployed, or not since a value change) fails", () => {
+      expect(sharedKeyId(P, V1, [{ id: "k1", name: "x", value: V1 }])).to.equal("k1");
+      expect(() => sharedKeyId(P, V2, [{ id: "k1", name: "x", value: V1 }])).to.throw(
+        /\/team\/mcp\/shared is in lambdaSharedKeyParameterNames, but no API Gateway key .* holds its current value/,
+      );
+      expect(() => sharedKeyId(P, V2, [])).to.throw(/^(?!.*rotatedKey)/s);
+    });
+
+    it("refuses a shared name that is not a key parameter, or is this stack's generated parameter", async () => {
+      const mocks = new Mocks("ap-northeast-1");
+      await pulumi.runtime.setMocks(mocks, "mcp-anywhere", "c", false);
+      const make = (shared: string[]) =>
+        new LambdaMcpService(`c${shared.length}${shared[0]?.length ?? 0}`, {
+          image: "i",
+          apiKeyParameterNames: ["/p/a", "/mcp-anywhere/c/api-keys/default"],
+          sharedKeyParameterNames: shared,
+          rateLimit: { requestsPerSecond: 1, burst: 1 },
+          logGroupPrefix: "/x",
+        });
+      expect(() => make(["/p/other"])).to.throw(/`sharedKeyParameterNames` entry "\/p\/other" is not one of the key/);
+      expect(() => make(["/mcp-anywhere/c/api-keys/default"])).to.throw(/a parameter this stack generates/);
+      await pulumi.runtime.disconnect();
     });
   });
 
