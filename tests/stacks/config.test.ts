@@ -163,6 +163,11 @@ describe("stack config", () => {
       'mcp-anywhere:lambdaReservedConcurrency="0" is invalid; allowed: -1 (no cap) or 1 to 10000',
     ],
     [
+      "a shared key parameter that is not a key parameter",
+      { "mcp-anywhere:lambdaSharedKeyParameterNames": '["/mcp/keys/bob"]' },
+      'mcp-anywhere:lambdaSharedKeyParameterNames lists "/mcp/keys/bob", which is not in mcp-anywhere:apiKeyParameterNames',
+    ],
+    [
       "parameter names that are not a list",
       { "mcp-anywhere:apiKeyParameterNames": "/a/b" },
       `mcp-anywhere:apiKeyParameterNames="/a/b" is invalid; allowed: a list of distinct SSM parameter names (letters, digits, _ . - /) (pulumi config set --path 'mcp-anywhere:apiKeyParameterNames[0]' /mcp/keys/alice)`,
