@@ -12,7 +12,7 @@
  * TLS: a Let's Encrypt certificate for the Elastic IP itself (an IP address certificate: `shortlived` profile, about
  * 160 h, renewed with half its lifetime left and retried hourly), or for `domain` when set; both over HTTP-01 by the
  * host's ACME client (components/ec2/acme-client.ts). Until the first issuance nginx serves a self-signed certificate
- * that every client rejects; `tlsStatus` and `npm run verify` say so. No third-party DNS service is involved (the
+ * that every client rejects; `tlsStatus` says how issuance works and where to see its state, `npm run verify` checks it. No third-party DNS service is involved (the
  * previous `<ip>.sslip.io` default shared one Let's Encrypt rate limit with every sslip.io user and ran out: review F6,
  * https://github.com/cunnie/sslip.io/issues/110).
  *
@@ -63,16 +63,26 @@ export function ec2Host(domain: string | undefined, ip: string): string {
   return domain ?? ip;
 }
 
-/** The `tlsStatus` output: what the edge serves until and after the first issuance, and where to look. */
-export function ec2TlsStatus(host: string, domain: string | undefined): string {
+/**
+ * The `tlsStatus` output: how the edge gets its certificate and where to read its current state. It describes the
+ * mechanism and claims no state, because Pulumi cannot see issuance (it happens on the host, after `pulumi up`).
+ * @param host the certificate's identifier (`domain`, else the Elastic IP; {@link ec2Host}).
+ * @param domain `domain` when set: a DNS certificate with the CA's default profile; else an IP address certificate
+ *   with the `shortlived` profile (about 160 h, https://letsencrypt.org/docs/profiles/#shortlived).
+ * @param stack the stack name, for the `npm run verify -- --stack <stack>` command it prints.
+ * @returns one paragraph of text, e.g. "Certificate: the host requests a Let's Encrypt IP address certificate for
+ *   203.0.113.7 …".
+ */
+export function ec2TlsStatus(host: string, domain: string | undefined, stack: string): string {
   const what = domain
-    ? `a Let's Encrypt certificate for ${host} (its A record must point at the Elastic IP)`
-    : `a Let's Encrypt IP address certificate for ${host} (profile shortlived, about 6 days, renewed every few days)`;
+    ? `a Let's Encrypt certificate for ${host} (the CA's default profile, 90 days, renewed with 30 days left; its A record must point at the Elastic IP)`
+    : `a Let's Encrypt IP address certificate for ${host} (profile shortlived, about 160 h, renewed with half its lifetime left)`;
   return (
-    `NOT TRUSTED YET: the host serves a self-signed certificate, which every MCP client rejects, until it obtains ${what} ` +
-    "over HTTP-01, usually within minutes of boot. This needs port 80 reachable from the whole internet. " +
-    "`npm run verify` fails its tls check until then; the host's progress is in /etc/mcp-anywhere/tls/status " +
-    "(aws ssm start-session, then cat it) and in `journalctl -u mcp-anywhere-cert`."
+    `Certificate: the host requests ${what} over HTTP-01, which needs port 80 reachable from the whole internet, ` +
+    "right after boot and then checks hourly. Until it is issued nginx serves a self-signed certificate, which MCP " +
+    `clients refuse. Current state: \`npm run verify -- --stack ${stack}\` (its tls check), or ` +
+    "/etc/mcp-anywhere/tls/status on the host (`aws ssm start-session --target <instanceId>`, then cat it; details " +
+    "in `journalctl -u mcp-anywhere-cert`)."
   );
 }
 
@@ -234,6 +244,18 @@ export class Ec2DockerMcpService extends pulumi.ComponentResource implements Mcp
         parent: this,
         // User data is first boot only; later changes go through the rollout below. A newer AMI does not replace the host.
         ignoreChanges: ["userData", "userDataBase64", "ami"],
+        // The instance boots on the pre-created network interface above (device index 0), which can be attached to one
+        // instance at a time, and a primary interface cannot be detached from a running instance
+        // (https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/using-eni.html). Pulumi's default replacement creates
+        // the new instance first, while the old one still holds the interface, and EC2 refuses it ("interface in
+        // use"). So a replacement (`pulumi up --replace`, or a change to a create-only input) terminates the old
+        // instance first. The interface, with the Elastic IP on it, survives that: an existing interface attached at
+        // launch is not deleted on termination (`DeleteOnTermination` may be true only for an interface created at
+        // launch, https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_InstanceNetworkInterfaceSpecification.html;
+        // false is the default, so `primaryNetworkInterface.deleteOnTermination` is left unset). Cost: the
+        // endpoint is down from termination until the new host has booted and deployed (README, "Deploy to an EC2
+        // Docker host").
+        deleteBeforeReplace: true,
         // First boot needs the public IP (above) and the role's permissions: the inline policy and the SSM attachment
         // are separate resources the profile does not wait for, and IAM changes take time to propagate (review F14).
         dependsOn: [eipAssociation, policy, ssmCore],
@@ -262,7 +284,7 @@ export class Ec2DockerMcpService extends pulumi.ComponentResource implements Mcp
     this.apiKeyParameterNames = pulumi.all(a.apiKeyParameterNames);
     this.instanceId = instance.id;
     this.publicIp = eip.publicIp;
-    this.tlsStatus = host.apply((h) => ec2TlsStatus(h, args.domain));
+    this.tlsStatus = host.apply((h) => ec2TlsStatus(h, args.domain, args.stack));
     this.logGroupName = logs.name;
     this.registerOutputs({
       target: this.target,

@@ -28,6 +28,7 @@
  * is 1/2 for short-lived certificates, go-acme/lego v4.35.2 `cmd/cmd_renew.go`; Let's Encrypt suggests renewing
  * 6-day certificates every 2 to 3 days, https://letsencrypt.org/docs/profiles/#shortlived).
  */
+import { isIP } from "node:net";
 
 export interface AcmeClientOptions {
   /** ACME directory URL, e.g. `https://acme-v02.api.letsencrypt.org/directory`. */
@@ -56,9 +57,12 @@ export interface AcmeClientOptions {
 /** Let's Encrypt production (https://letsencrypt.org/getting-started/). */
 export const LETS_ENCRYPT_DIRECTORY = "https://acme-v02.api.letsencrypt.org/directory";
 
-/** `true` for an IPv4 or IPv6 literal (the ACME `ip` identifier type). */
+/**
+ * `true` for a valid IPv4 (dotted quad, each part 0-255) or IPv6 literal: the ACME `ip` identifier type (RFC 8738).
+ * Node's own parser (`net.isIP`, https://nodejs.org/api/net.html#netisipinput), so `999.1.1.1` is a DNS name, not an IP.
+ */
 export function isIpAddress(host: string): boolean {
-  return /^(\d{1,3}\.){3}\d{1,3}$/.test(host) || (host.includes(":") && /^[0-9a-fA-F:.]+$/.test(host));
+  return isIP(host) !== 0;
 }
 
 /**

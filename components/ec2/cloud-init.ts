@@ -13,11 +13,10 @@
  */
 import { gzipSync } from "node:zlib";
 import { stringify } from "yaml";
+import { EC2_USER_DATA_MAX_BYTES } from "../../infra/core/aws-limits.js";
 import { COMPOSE_PLUGIN_URL, HOST, type HostFile } from "./host-files.js";
 
-/** EC2's user data limit, bytes before base64. */
-export const USER_DATA_LIMIT_BYTES = 16_384;
-/** What {@link encodeUserData} accepts: 75 % of the limit, so that growth shows up as a clear error well before EC2's. */
+/** What {@link encodeUserData} accepts: 75 % of EC2_USER_DATA_MAX_BYTES (infra/core/aws-limits.ts), so that growth shows up as a clear error well before EC2's. */
 export const USER_DATA_BUDGET_BYTES = 12_288;
 
 /** @returns the user data, starting with `#cloud-config`. */
@@ -60,7 +59,7 @@ export function encodeUserData(text: string, budget = USER_DATA_BUDGET_BYTES): {
   if (gz.length > budget) {
     throw new UserDataTooLargeError(
       `EC2 user data is ${gz.length} bytes gzip-compressed (${Buffer.byteLength(text)} bytes as text); the budget is ` +
-        `${budget} bytes, below EC2's limit of ${USER_DATA_LIMIT_BYTES}. Shorten what it embeds (server environment, ` +
+        `${budget} bytes, below EC2's limit of ${EC2_USER_DATA_MAX_BYTES}. Shorten what it embeds (server environment, ` +
         "API key parameter names, domain) or move files to the SSM rollout document (components/ec2/rollout.ts).",
     );
   }

@@ -1,13 +1,10 @@
 /** Policies for EC2 hosts: IMDSv2 with hop limit 1, encrypted EBS, and user data under its size limit. */
 import type { ResourceValidationPolicy } from "@pulumi/policy";
+import { EC2_USER_DATA_DOC, EC2_USER_DATA_MAX_BYTES } from "../core/aws-limits.js";
 import { asArray, asNumber, asRecord, reveal, TYPES } from "./lib.js";
 
 const IMDS_DOC = "https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/configuring-IMDS-new-instances.html";
 const EBS_DOC = "https://docs.aws.amazon.com/ebs/latest/userguide/ebs-encryption.html";
-const USER_DATA_DOC = "https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/instancedata-add-user-data.html";
-
-/** EC2 user data limit: "User data is limited to 16 KB, in raw form, before it is base64-encoded" (USER_DATA_DOC). */
-export const USER_DATA_MAX_BYTES = 16_384;
 
 /**
  * `ec2-imdsv2`: instances and launch templates require IMDSv2 session tokens (`metadataOptions.httpTokens:
@@ -69,14 +66,16 @@ export function userDataBytes(type: string, props: Record<string, unknown>): num
   return undefined;
 }
 
-/** `ec2-user-data-size`: user data is under {@link USER_DATA_MAX_BYTES} bytes raw, or RunInstances fails. */
+/** `ec2-user-data-size`: user data is under {@link EC2_USER_DATA_MAX_BYTES} bytes raw, or RunInstances fails. */
 export const ec2UserDataSize: ResourceValidationPolicy = {
   name: "ec2-user-data-size",
-  description: `EC2 user data is under ${USER_DATA_MAX_BYTES} bytes raw, before base64 (${USER_DATA_DOC}).`,
+  description: `EC2 user data is under ${EC2_USER_DATA_MAX_BYTES} bytes raw, before base64 (${EC2_USER_DATA_DOC}).`,
   validateResource: (args, report) => {
     if (args.type !== TYPES.instance && args.type !== TYPES.launchTemplate) return;
     const bytes = userDataBytes(args.type, args.props);
-    if (bytes !== undefined && bytes >= USER_DATA_MAX_BYTES)
-      report(`${args.name}: user data is ${bytes} bytes raw; the limit is ${USER_DATA_MAX_BYTES} (${USER_DATA_DOC})`);
+    if (bytes !== undefined && bytes >= EC2_USER_DATA_MAX_BYTES)
+      report(
+        `${args.name}: user data is ${bytes} bytes raw; the limit is ${EC2_USER_DATA_MAX_BYTES} (${EC2_USER_DATA_DOC})`,
+      );
   },
 };

@@ -107,7 +107,7 @@ export function tlsCertificateCheck(url: string, ca?: string, timeoutMs = 10_000
             `the server's certificate is not trusted (${code}; ${names}), so MCP clients refuse to connect. ` +
             (selfSigned
               ? "A self-signed certificate: on EC2 the host serves one until Let's Encrypt issues the real certificate, " +
-                "which needs port 80 reachable from the whole internet; see `pulumi stack output details` (tlsStatus) and " +
+                "which needs port 80 reachable from the whole internet; see `pulumi stack output tlsStatus` and " +
                 "/etc/mcp-anywhere/tls/status on the host, then run verify again."
               : "Check the certificate's issuer, name and dates."),
         });

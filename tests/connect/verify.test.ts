@@ -1,5 +1,4 @@
 /** `npm run verify`: passes a good endpoint, fails a bad one with the right check named, never prints the key. */
-import { execFileSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { createServer } from "node:http";
 import { createServer as createHttpsServer } from "node:https";
@@ -11,6 +10,7 @@ import { TLS_WARN_HOURS_LEFT, tlsCertificateCheck, tlsCheck } from "../../stacks
 import { verifyCommand } from "../../stacks/cli/verify-cli.js";
 import { newKey } from "../helpers/secrets.js";
 import { startTestServer } from "../helpers/server.js";
+import { selfSignedCertificate } from "../helpers/tls.js";
 
 async function verifyOut(args: string[]) {
   let out = "";
@@ -92,21 +92,13 @@ describe("npm run verify", function () {
     /** An https server on 127.0.0.1 with a self-signed certificate (openssl) valid for `days`. */
     async function httpsServer(days: number) {
       const [key, cert] = [join(dir, `key-${days}.pem`), join(dir, `cert-${days}.pem`)];
-      execFileSync(
-        "openssl",
-        [
-          "req",
-          "-x509",
-          "-newkey",
-          "ec",
-          "-pkeyopt",
-          "ec_paramgen_curve:prime256v1",
-          "-nodes",
-          "-days",
-          String(days),
-        ].concat(["-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", key, "-out", cert]),
-        { stdio: "ignore" },
-      );
+      selfSignedCertificate({
+        keyPath: key,
+        certPath: cert,
+        commonName: "127.0.0.1",
+        subjectAltName: "IP:127.0.0.1",
+        days,
+      });
       const srv = createHttpsServer({ key: readFileSync(key), cert: readFileSync(cert) }, (_req, res) => {
         res.writeHead(200, { "content-type": "application/json" }).end('{"status":"ok"}');
       });
@@ -134,6 +126,11 @@ describe("npm run verify", function () {
         expect(line).to.include("MCP clients refuse to connect");
         expect(line).to.include("port 80 reachable from the whole internet");
         expect(line).to.include("/etc/mcp-anywhere/tls/status");
+        // A stack output that exists: stacks/index.ts exports `tlsStatus` at the top level (and no `details`).
+        expect(line).to.include("`pulumi stack output tlsStatus`");
+        const index = readFileSync(new URL("../../stacks/index.ts", import.meta.url), "utf8");
+        expect(index).to.match(/^export const tlsStatus = /m);
+        expect(index).not.to.match(/^export const details\b/m);
       } finally {
         srv.close();
       }

@@ -13,28 +13,19 @@ import { execFileSync, spawn, spawnSync } from "node:child_process";
 import { X509Certificate } from "node:crypto";
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer as createHttpsServer, request as httpsRequest, type Server } from "node:https";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { connect } from "node:tls";
 import { expect } from "chai";
 import { type AcmeClientOptions, renderAcmeClientScript } from "../../components/ec2/acme-client.js";
 import { hostFiles } from "../../components/ec2/host-files.js";
-import { EMPTY_KEY_MAP, renderNginxConfig } from "../../components/ec2/nginx.js";
+import { EMPTY_KEY_MAP } from "../../components/ec2/nginx.js";
 import { SAMPLE_HOST_OPTIONS } from "../helpers/ec2-sample.js";
+import { freePort, startTestNginx } from "../helpers/nginx.js";
 import { type Spawned, spawnProcess } from "../helpers/process.js";
+import { selfSignedCertificate } from "../helpers/tls.js";
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer();
-    s.listen(0, "127.0.0.1", () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 /** Fails (never skips) when a program the test needs is not installed. */
 function requireProgram(cmd: string, args: string[]) {
@@ -128,8 +119,7 @@ describe("EC2 certificate: the host's ACME client against a real ACME server (pe
     dir = mkdtempSync(join(tmpdir(), "mcp-acme-"));
     // nginx's workers run unprivileged (user nobody when the master is root) and must read the challenge files.
     chmodSync(dir, 0o755);
-    for (const d of ["tls", "state", "webroot", "unserved", "tmp", "nginx"]) mkdirSync(join(dir, d));
-    chmodSync(join(dir, "tmp"), 0o777);
+    for (const d of ["tls", "state", "webroot", "unserved", "nginx"]) mkdirSync(join(dir, d));
     const [acmePort, mgmtPort, proxyPort, httpPort, tlsAlpnPort] = await Promise.all([
       freePort(),
       freePort(),
@@ -139,25 +129,21 @@ describe("EC2 certificate: the host's ACME client against a real ACME server (pe
     ]);
     httpsPort = await freePort();
     // The ACME server's own TLS certificate (pebble and the proxy), valid past the faketime jumps below.
-    const selfSigned = (key: string, cert: string, cn: string, days: number, san: string) =>
-      execFileSync(
-        "openssl",
-        [
-          "req",
-          "-x509",
-          "-newkey",
-          "ec",
-          "-pkeyopt",
-          "ec_paramgen_curve:prime256v1",
-          "-nodes",
-          "-days",
-          String(days),
-        ].concat(["-subj", `/CN=${cn}`, "-addext", `subjectAltName=${san}`, "-keyout", key, "-out", cert]),
-        { stdio: "ignore" },
-      );
-    selfSigned(join(dir, "acme-tls.key"), join(dir, "acme-tls.pem"), "acme test server", 3650, "IP:127.0.0.1");
+    selfSignedCertificate({
+      keyPath: join(dir, "acme-tls.key"),
+      certPath: join(dir, "acme-tls.pem"),
+      commonName: "acme test server",
+      subjectAltName: "IP:127.0.0.1",
+      days: 3650,
+    });
     // What the deploy script puts in place before the first issuance (components/ec2/host-files.ts).
-    selfSigned(tls("privkey.pem"), tls("fullchain.pem"), "127.0.0.1", 30, "IP:127.0.0.1");
+    selfSignedCertificate({
+      keyPath: tls("privkey.pem"),
+      certPath: tls("fullchain.pem"),
+      commonName: "127.0.0.1",
+      subjectAltName: "IP:127.0.0.1",
+      days: 30,
+    });
 
     writeFileSync(
       join(dir, "pebble.json"),
@@ -227,31 +213,18 @@ describe("EC2 certificate: the host's ACME client against a real ACME server (pe
 
     writeFileSync(join(dir, "nginx", "keys.map"), EMPTY_KEY_MAP);
     const conf = join(dir, "nginx", "nginx.conf");
-    writeFileSync(
+    nginx = startTestNginx({
+      dir,
       conf,
-      renderNginxConfig({
-        serverName: "127.0.0.1",
-        httpsListen: `127.0.0.1:${httpsPort}`,
-        httpListen: `127.0.0.1:${httpPort}`,
-        upstream: "127.0.0.1:9",
-        certificate: tls("fullchain.pem"),
-        certificateKey: tls("privkey.pem"),
-        keyMapPath: join(dir, "nginx", "keys.map"),
-        acmeWebroot: join(dir, "webroot"),
-        mcpPath: "/mcp",
-        healthPath: "/healthz",
-        rateLimit: { requestsPerSecond: 2, burst: 5, ipRequestsPerMinute: 3 },
-        maxBodyBytes: 4096,
-        readTimeoutSeconds: 60,
-        accessLog: join(dir, "access.log"),
-        errorLog: join(dir, "error.log"),
-        pidPath: join(dir, "nginx.pid"),
-        tempDir: join(dir, "tmp"),
-      }),
-    );
-    const check = spawnSync("nginx", ["-t", "-c", conf], { encoding: "utf8" });
-    expect(check.status, check.stderr).to.equal(0);
-    nginx = spawnProcess("nginx", ["-c", conf, "-g", "daemon off;"], process.env, dir);
+      serverName: "127.0.0.1",
+      httpsPort,
+      httpPort,
+      upstream: "127.0.0.1:9",
+      certificate: tls("fullchain.pem"),
+      certificateKey: tls("privkey.pem"),
+      keyMapPath: join(dir, "nginx", "keys.map"),
+      acmeWebroot: join(dir, "webroot"),
+    });
     const reload = join(dir, "reload-nginx");
     writeFileSync(reload, `#!/bin/sh\nset -e\nnginx -s reload -c ${conf}\n`, { mode: 0o755 });
     for (let i = 0; i < 100; i++) {

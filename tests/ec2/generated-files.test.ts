@@ -12,11 +12,11 @@ import {
   encodeUserData,
   renderUserData,
   USER_DATA_BUDGET_BYTES,
-  USER_DATA_LIMIT_BYTES,
   UserDataTooLargeError,
 } from "../../components/ec2/cloud-init.js";
 import { HOST, renderCompose } from "../../components/ec2/host-files.js";
 import { renderRolloutDocument } from "../../components/ec2/rollout.js";
+import { EC2_USER_DATA_MAX_BYTES } from "../../infra/core/aws-limits.js";
 import { SAMPLE_HOST_OPTIONS, sampleHostFiles } from "../helpers/ec2-sample.js";
 
 function run(cmd: string, args: string[], input?: string): { status: number | null; output: string } {
@@ -54,7 +54,7 @@ describe("EC2 host files, validated by real programs", function () {
     const text = renderUserData(sampleHostFiles());
     const { base64, bytes } = encodeUserData(text);
     expect(bytes).to.be.below(USER_DATA_BUDGET_BYTES);
-    expect(USER_DATA_BUDGET_BYTES).to.be.at.most(USER_DATA_LIMIT_BYTES * 0.75);
+    expect(USER_DATA_BUDGET_BYTES).to.be.at.most(EC2_USER_DATA_MAX_BYTES * 0.75);
     // cloud-init's convert_string (cloudinit/user_data.py) is what turns instance user data into parts; it gunzips.
     const restore = [
       "import base64, sys",

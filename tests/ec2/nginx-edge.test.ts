@@ -4,9 +4,8 @@
  * real key timer script (components/ec2/key-refresh.ts), fed by a fake `aws` CLI standing in for SSM. If nginx is
  * missing, this fails: it never skips.
  */
-import { execFileSync, spawnSync } from "node:child_process";
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
+import { spawnSync } from "node:child_process";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
@@ -14,22 +13,13 @@ import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/
 import { expect } from "chai";
 import { Agent, fetch as undiciFetch } from "undici";
 import { renderKeyRefreshScript } from "../../components/ec2/key-refresh.js";
-import { renderNginxConfig } from "../../components/ec2/nginx.js";
-import { type Spawned, spawnProcess } from "../helpers/process.js";
+import { freePort, startTestNginx } from "../helpers/nginx.js";
+import type { Spawned } from "../helpers/process.js";
 import { logLines, newKey } from "../helpers/secrets.js";
 import { INITIALIZE, mcpHeaders, startTestServer, type TestServer } from "../helpers/server.js";
+import { selfSignedCertificate } from "../helpers/tls.js";
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer();
-    s.listen(0, "127.0.0.1", () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 describe("EC2 nginx edge in a real nginx", function () {
   this.timeout(120_000);
@@ -61,31 +51,14 @@ describe("EC2 nginx edge in a real nginx", function () {
 
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), "mcp-nginx-"));
-    for (const d of ["keys", "tmp", "acme", "nginx"]) mkdirSync(join(dir, d));
-    chmodSync(join(dir, "tmp"), 0o777);
-    execFileSync(
-      "openssl",
-      [
-        "req",
-        "-x509",
-        "-newkey",
-        "ec",
-        "-pkeyopt",
-        "ec_paramgen_curve:prime256v1",
-        "-nodes",
-        "-days",
-        "1",
-        "-subj",
-        "/CN=localhost",
-        "-addext",
-        "subjectAltName=DNS:localhost,IP:127.0.0.1",
-        "-keyout",
-        join(dir, "key.pem"),
-        "-out",
-        join(dir, "cert.pem"),
-      ],
-      { stdio: "ignore" },
-    );
+    for (const d of ["keys", "acme", "nginx"]) mkdirSync(join(dir, d));
+    selfSignedCertificate({
+      keyPath: join(dir, "key.pem"),
+      certPath: join(dir, "cert.pem"),
+      commonName: "localhost",
+      subjectAltName: "DNS:localhost,IP:127.0.0.1",
+      days: 1,
+    });
     agent = new Agent({ connect: { ca: readFileSync(join(dir, "cert.pem")) } });
     // A stand-in for the AWS CLI: `aws ssm get-parameters … --output json` prints the fake SSM store.
     writeFileSync(join(dir, "aws"), `#!/bin/sh\ncat ${join(dir, "ssm.json")}\n`, { mode: 0o755 });
@@ -110,34 +83,18 @@ describe("EC2 nginx edge in a real nginx", function () {
     setKeys([alice, bob, dave, erin]);
 
     app = await startTestServer({ MCP_API_KEYS_FILE: join(dir, "keys", "keys"), MCP_TRUST_PROXY: "1" });
-    writeFileSync(
+    nginx = startTestNginx({
+      dir,
       conf,
-      renderNginxConfig({
-        serverName: "localhost",
-        httpsListen: `127.0.0.1:${httpsPort}`,
-        httpListen: `127.0.0.1:${httpPort}`,
-        upstream: app.base.replace("http://", ""),
-        certificate: join(dir, "cert.pem"),
-        certificateKey: join(dir, "key.pem"),
-        keyMapPath: join(dir, "nginx", "keys.map"),
-        acmeWebroot: join(dir, "acme"),
-        mcpPath: "/mcp",
-        healthPath: "/healthz",
-        // Per key: 2/s, 5 at once (an SDK session sends 4 POSTs). Keyless: 3 per minute per IP.
-        rateLimit: { requestsPerSecond: 2, burst: 5, ipRequestsPerMinute: 3 },
-        maxBodyBytes: 4096,
-        readTimeoutSeconds: 60,
-        accessLog: join(dir, "access.log"),
-        errorLog: join(dir, "error.log"),
-        pidPath: join(dir, "nginx.pid"),
-        tempDir: join(dir, "tmp"),
-      }),
-    );
-    const check = spawnSync("nginx", ["-t", "-c", conf], { encoding: "utf8" });
-    if (check.error)
-      throw new Error(`nginx is not installed (${check.error.message}): .ci/run installs it with apt-get`);
-    expect(check.status, check.stderr).to.equal(0);
-    nginx = spawnProcess("nginx", ["-c", conf, "-g", "daemon off;"], process.env, dir);
+      serverName: "localhost",
+      httpsPort,
+      httpPort,
+      upstream: app.base.replace("http://", ""),
+      certificate: join(dir, "cert.pem"),
+      certificateKey: join(dir, "key.pem"),
+      keyMapPath: join(dir, "nginx", "keys.map"),
+      acmeWebroot: join(dir, "acme"),
+    });
     base = `https://127.0.0.1:${httpsPort}`;
     for (let i = 0; i < 100; i++) {
       const ok = await undiciFetch(`${base}/healthz`, { dispatcher: agent }).then(

@@ -1,12 +1,14 @@
 /**
- * Records the resource options the mocks do not show (`retainOnDelete`, alias names, dependencies) for each registered
- * resource, by wrapping the SDK's MockMonitor.registerResource. Keyed `<type>::<name>`; a later registration of the
- * same key (the next run) replaces the entry.
+ * Records the resource options the mocks do not show (`retainOnDelete`, `deleteBeforeReplace`, alias names,
+ * dependencies) for each registered resource, by wrapping the SDK's MockMonitor.registerResource. Keyed
+ * `<type>::<name>`; a later registration of the same key (the next run) replaces the entry.
  */
 import { MockMonitor } from "@pulumi/pulumi/runtime/mocks.js";
 
 export interface RecordedOptions {
   retainOnDelete: boolean;
+  /** `deleteBeforeReplace`: `true` when set to true, `false` when unset or false. */
+  deleteBeforeReplace: boolean;
   /** Names of the `{ name }` aliases. */
   aliasNames: string[];
   /** URNs the resource depends on (`dependsOn` and input dependencies). */
@@ -17,6 +19,7 @@ interface RegisterRequest {
   getType(): string;
   getName(): string;
   getRetainondelete(): boolean | undefined;
+  getDeletebeforereplace(): boolean;
   getAliasesList(): { getSpec(): { getName(): string } | undefined }[];
   getDependenciesList(): string[];
 }
@@ -34,6 +37,7 @@ export function resourceOptions(): Map<string, RecordedOptions> {
     proto.registerResource = function (this: unknown, req: RegisterRequest, cb: unknown) {
       recorded.set(`${req.getType()}::${req.getName()}`, {
         retainOnDelete: req.getRetainondelete() ?? false,
+        deleteBeforeReplace: req.getDeletebeforereplace(),
         aliasNames: req
           .getAliasesList()
           .map((a) => a.getSpec()?.getName() ?? "")

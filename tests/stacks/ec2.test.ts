@@ -38,9 +38,13 @@ describe("stack program: ec2 target", function () {
   let userData: string;
   let userDataGz: Buffer;
   const defaultRunDependencies = new Map<string, string[]>();
+  const defaultRunDeleteBeforeReplace = new Map<string, boolean>();
   before(async () => {
     run = await runStack("dev", EC2);
-    for (const [k, v] of options) defaultRunDependencies.set(k, v.dependencies);
+    for (const [k, v] of options) {
+      defaultRunDependencies.set(k, v.dependencies);
+      defaultRunDeleteBeforeReplace.set(k, v.deleteBeforeReplace);
+    }
     key = run.mocks.ssm.get("/mcp-anywhere/dev/api-keys/default") ?? "";
     userDataGz = Buffer.from(String(inputs(run.mocks.one(T.instance)).userDataBase64), "base64");
     userData = gunzipSync(userDataGz).toString("utf8");
@@ -95,6 +99,19 @@ describe("stack program: ec2 target", function () {
     expect(
       dependsOn(instance).some((u) => u.endsWith(`::${association.name}`) && u.includes("EipAssociation")),
     ).to.equal(true);
+  });
+
+  it("replaces the instance delete-first, so the new one can take the network interface and its Elastic IP", () => {
+    // The interface is attached at launch as the primary (device 0); EC2 refuses a second instance on it while the old
+    // one holds it, so a create-first replacement (Pulumi's default) would fail with "interface in use".
+    const instance = run.mocks.one(T.instance);
+    const eni = run.mocks.one(T.eni);
+    expect(defaultRunDeleteBeforeReplace.get(`${instance.type}::${instance.name}`)).to.equal(true);
+    // The interface is not the instance's to delete: no deleteOnTermination (AWS allows true only for an interface
+    // created at launch), and it is a resource of its own that a replacement keeps, with the association on it.
+    expect(inputs(instance).primaryNetworkInterface).to.deep.equal({ networkInterfaceId: eni.id });
+    expect(defaultRunDeleteBeforeReplace.get(`${eni.type}::${eni.name}`)).to.equal(false);
+    expect(inputs(run.mocks.one(T.eipAssociation)).networkInterfaceId).to.equal(eni.id);
   });
 
   it("starts the instance only after its inline role policy and the SSM attachment exist (F14)", () => {
@@ -182,14 +199,21 @@ describe("stack program: ec2 target", function () {
     expect(ignore(other.mocks.one(T.instance))).to.equal(ignore(run.mocks.one(T.instance)));
   });
 
-  it("exports https://<elastic-ip>/mcp, the IP, the instance, and a TLS status that does not pretend", async () => {
+  it("exports https://<elastic-ip>/mcp, the IP, the instance, and a TLS status that describes issuance, not a state", async () => {
     expect((await resolve(run.outputs.url)).value).to.equal("https://54.250.10.20/mcp");
     const details = run.outputs.details as Record<string, pulumi.Output<string>>;
     expect((await resolve(details.publicIp as pulumi.Output<string>)).value).to.equal("54.250.10.20");
     const tls = String((await resolve(details.tlsStatus as pulumi.Output<string>)).value);
-    expect(tls).to.match(/^NOT TRUSTED YET: the host serves a self-signed certificate/);
-    expect(tls).to.include("IP address certificate for 54.250.10.20 (profile shortlived");
-    expect(tls).to.include("port 80 reachable from the whole internet");
+    // What is requested, for which identifier, and how.
+    expect(tls).to.include("requests a Let's Encrypt IP address certificate for 54.250.10.20 (profile shortlived");
+    expect(tls).to.include("over HTTP-01, which needs port 80 reachable from the whole internet");
+    // What clients see until issuance, said as a condition, never as the current state.
+    expect(tls).to.include("Until it is issued nginx serves a self-signed certificate, which MCP clients refuse");
+    expect(tls).not.to.match(/NOT TRUSTED|not trusted yet/i);
+    // Where the current state is.
+    expect(tls).to.include("`npm run verify -- --stack dev` (its tls check)");
+    expect(tls).to.include("/etc/mcp-anywhere/tls/status");
+    expect(tls).to.include("aws ssm start-session");
     expect(tls).not.to.include("sslip.io");
     expect((await resolve(details.instanceId as pulumi.Output<string>)).value).to.match(/^i-[0-9a-f]{17}$/);
   });
@@ -207,6 +231,11 @@ describe("stack program: ec2 target", function () {
       profile?: string | null;
     };
     expect(config).to.include({ identifier: "mcp.example.com", identifierType: "dns", profile: null });
+    const tls = String(
+      (await resolve((custom.outputs.details as Record<string, pulumi.Output<string>>).tlsStatus)).value,
+    );
+    expect(tls).to.include("requests a Let's Encrypt certificate for mcp.example.com (the CA's default profile");
+    expect(tls).not.to.include("shortlived");
   });
 
   it("shows the key value in no plain output, input (user data included) or name", async () => {
