@@ -3,9 +3,25 @@
  * AWS SSM (the single source of truth); at deploy time each key parameter is read and mirrored into its own Secret
  * Manager secret, so the service never calls AWS. A dedicated service account may access exactly those secrets.
  *
- * Anyone may invoke the service (`allUsers` has roles/run.invoker), because MCP clients cannot mint Google ID tokens;
- * the app enforces the API key. With `edge: "loadbalancer"`, a global external ALB with Cloud Armor sits in front
+ * Anyone may invoke the service, because MCP clients cannot mint Google ID tokens; the app enforces the API key. The
+ * service turns Cloud Run's invoker IAM check off (`invokerIamDisabled`) instead of granting roles/run.invoker to
+ * `allUsers`, which the domain-restricted-sharing organization policy refuses, and which is enforced by default in
+ * organizations created since 2024-05-03 (review finding B2; "Allowing public (unauthenticated) access",
+ * https://cloud.google.com/run/docs/authenticating/public: "The recommended way to make a public service is to
+ * disable the Cloud Run Invoker IAM check"; https://cloud.google.com/resource-manager/docs/secure-by-default-organizations).
+ * With `edge: "loadbalancer"`, a global external ALB with Cloud Armor sits in front
  * (components/cloudrun/load-balancer-edge.ts) and the service accepts traffic only from load balancers.
+ *
+ * The component enables the APIs it calls (run, secretmanager, iam, and compute with the edge; infra/google-apis.ts)
+ * and every child that calls one lists its Service in `dependsOn` (review finding B1). They are never disabled.
+ *
+ * Each key's secret version is pinned in the service (not `latest`): Cloud Run resolves an env-var secret once, when
+ * an instance starts, so a new SSM value must make a new revision to reach running instances (review finding M4;
+ * "Configure secrets for services", https://cloud.google.com/run/docs/configuring/services/secrets: "Google
+ * recommends that you pin the secret to a particular version rather than using latest"). A changed SSM value replaces
+ * the SecretVersion (@pulumi/gcp `secretmanager.SecretVersion`: "The behavior of the `secretData` field is force
+ * new"); Pulumi creates the new version first, the service's template then names its new number (a new revision),
+ * and the old version is deleted last.
  *
  * Pass the GCP provider through `opts.providers`; SSM reads use the AWS provider in scope.
  */
@@ -13,11 +29,12 @@ import * as gcp from "@pulumi/gcp";
 import * as pulumi from "@pulumi/pulumi";
 import type { McpServiceArgs, McpServiceOutputs } from "../infra/core/contract.js";
 import { DEPLOY_DEFAULTS } from "../infra/core/defaults.js";
-import { CLOUD_RUN_CPUS, CLOUD_RUN_EDGES, type CloudRunEdge } from "../infra/core/sizes.js";
+import { CLOUD_RUN_CPUS, CLOUD_RUN_EDGES, type CloudRunEdge, cloudRunSizeProblem } from "../infra/core/sizes.js";
+import { enableGoogleApis, type GoogleApi } from "../infra/google-apis.js";
 import { serverEnvironment } from "../infra/server-env.js";
 import { ComponentArgsError, resolveServiceArgs } from "../infra/service-args.js";
 import { readKeyParameter } from "../infra/ssm-read.js";
-import { loadBalancerEdge } from "./cloudrun/load-balancer-edge.js";
+import { DEFAULT_EDGE_LOG_SAMPLE_RATE, loadBalancerEdge } from "./cloudrun/load-balancer-edge.js";
 
 export { CLOUD_RUN_CPUS, CLOUD_RUN_EDGES, type CloudRunEdge };
 
@@ -36,6 +53,35 @@ export interface CloudRunMcpServiceArgs extends McpServiceArgs {
   edge?: CloudRunEdge;
   /** Custom domain for the load-balancer edge; its A record must point at the reserved IP. @default `<ip>.nip.io` */
   domain?: string;
+  /**
+   * Share of requests the load-balancer edge logs, 0 to 1 (its Cloud Logging cost; review finding m3).
+   * @default 0.1 ({@link DEFAULT_EDGE_LOG_SAMPLE_RATE})
+   */
+  edgeLogSampleRate?: number;
+}
+
+/**
+ * The container's probes, valid for the Cloud Run Admin API v2 `Probe` (https://cloud.google.com/run/docs/reference/rest/v2/Container#Probe,
+ * the same text in @pulumi/gcp's `ServiceTemplateContainerStartupProbe`): `periodSeconds` "Must be greater or equal
+ * than timeout_seconds", 1 to 240 for a startup probe and 1 to 3600 for liveness; `timeoutSeconds` at least 1; and a
+ * startup probe must succeed within `failureThreshold` × `periodSeconds` ≤ 240 s ("Configure container health checks
+ * for services", https://cloud.google.com/run/docs/configuring/healthchecks). Review finding B3: the old startup
+ * probe had a 3 s timeout every 2 s.
+ *
+ * Startup: every 2 s with a 1 s timeout, up to 15 failures (30 s), since the server listens in well under a second.
+ * Liveness, every 30 s with a 3 s timeout, 3 failures: it only exists to restart a wedged instance. Cloud Run bills
+ * the CPU and memory of every probe ("All probes are billed for CPU and memory usage consumption", same page), also
+ * on idle instances under request-based billing (review finding m4). At 1 vCPU and 512 MiB, one probe rounded up to
+ * 100 ms costs about $0.0000027 (tier-1 $0.000024/vCPU-s and $0.0000025/GiB-s, https://cloud.google.com/run/pricing),
+ * so 30 probes in an idle instance's 15 minutes are about $0.0001; every 10 s (the old period) it would be 3 times
+ * that. Kept, at 30 s, because Cloud Run restarts only a crashed process, not a hung one.
+ */
+export function cloudRunProbes(healthPath: string) {
+  const httpGet = { path: healthPath };
+  return {
+    startupProbe: { httpGet, initialDelaySeconds: 0, periodSeconds: 2, timeoutSeconds: 1, failureThreshold: 15 },
+    livenessProbe: { httpGet, periodSeconds: 30, timeoutSeconds: 3, failureThreshold: 3 },
+  };
 }
 
 /** A GCP resource id from `s`: lowercase letters, digits and hyphens, starting with a letter, at most `max` long. */
@@ -54,8 +100,13 @@ export class CloudRunMcpService extends pulumi.ComponentResource implements McpS
   public readonly edge: CloudRunEdge;
   /** The load balancer's IP when the edge is on. */
   public readonly edgeIpAddress: pulumi.Output<string | undefined>;
+  /** With the edge: what to expect of its Google-managed certificate and how to check it; otherwise "". */
+  public readonly certificateNote: pulumi.Output<string>;
 
-  /** @throws {ComponentArgsError} before any child is declared, naming each bad argument and its value. */
+  /**
+   * @throws {ComponentArgsError} before any child is declared, naming each bad argument and its value; including a
+   *   `cpu`/`memoryMiB` pair Cloud Run refuses ({@link cloudRunSizeProblem}).
+   */
   constructor(name: string, args: CloudRunMcpServiceArgs, opts: pulumi.ComponentResourceOptions = {}) {
     super("mcp-anywhere:gcp:CloudRunMcpService", name, {}, opts);
     const component = `CloudRunMcpService ${name}`;
@@ -68,6 +119,10 @@ export class CloudRunMcpService extends pulumi.ComponentResource implements McpS
     const problems: string[] = [];
     if (!(CLOUD_RUN_CPUS as readonly number[]).includes(cpu))
       problems.push(`\`cpu\` must be one of ${CLOUD_RUN_CPUS.join(", ")}, got ${cpu}`);
+    else {
+      const size = cloudRunSizeProblem(cpu, a.memoryMiB);
+      if (size !== undefined) problems.push(`\`cpu\` and \`memoryMiB\`: ${size}`);
+    }
     if (!Number.isInteger(maxInstances) || maxInstances < 1 || maxInstances > 1000) {
       problems.push(`\`maxInstances\` must be an integer from 1 to 1000, got ${maxInstances}`);
     }
@@ -77,8 +132,19 @@ export class CloudRunMcpService extends pulumi.ComponentResource implements McpS
     if (!CLOUD_RUN_EDGES.includes(edge))
       problems.push(`\`edge\` must be one of ${CLOUD_RUN_EDGES.join(", ")}, got ${edge}`);
     if (args.domain !== undefined && edge !== "loadbalancer") problems.push('`domain` needs `edge: "loadbalancer"`');
+    const sampleRate = args.edgeLogSampleRate ?? DEFAULT_EDGE_LOG_SAMPLE_RATE;
+    if (!(sampleRate >= 0 && sampleRate <= 1)) {
+      problems.push(`\`edgeLogSampleRate\` must be a number from 0 to 1, got ${sampleRate}`);
+    }
     if (problems.length > 0) throw new ComponentArgsError(component, problems);
     const parent = { parent: this };
+    const wanted: GoogleApi[] = [
+      "run",
+      "secretmanager",
+      "iam",
+      ...(edge === "loadbalancer" ? ["compute" as const] : []),
+    ];
+    const apis = enableGoogleApis(name, wanted, this);
     const labels = Object.fromEntries(Object.entries(a.tags).map(([k, v]) => [gcpId(k, 63), gcpId(v, 63)]));
 
     const account = new gcp.serviceaccount.Account(
@@ -87,37 +153,39 @@ export class CloudRunMcpService extends pulumi.ComponentResource implements McpS
         accountId: gcpId(`mcp-run-${args.stack}`, 30).padEnd(6, "0"),
         displayName: `mcp-anywhere ${args.stack} Cloud Run`,
       },
-      parent,
+      { parent: this, dependsOn: [apis.iam] },
     );
     const member = pulumi.interpolate`serviceAccount:${account.email}`;
+    const secretOpts = { parent: this, dependsOn: [apis.secretmanager] };
     const secrets = a.apiKeyParameterNames.map((parameterName, i) => {
       const secret = new gcp.secretmanager.Secret(
         `${name}-key-${i + 1}`,
         { secretId: gcpId(`mcp-anywhere-${args.stack}-api-key-${i + 1}`, 255), replication: { auto: {} }, labels },
-        parent,
+        secretOpts,
       );
       const version = new gcp.secretmanager.SecretVersion(
         `${name}-key-${i + 1}`,
         { secret: secret.id, secretData: readKeyParameter(parameterName, parent).value },
-        parent,
+        secretOpts,
       );
       const access = new gcp.secretmanager.SecretIamMember(
         `${name}-key-${i + 1}`,
         { secretId: secret.id, role: "roles/secretmanager.secretAccessor", member },
-        parent,
+        secretOpts,
       );
       return { secret, version, access };
     });
 
     // The load balancer appends one hop to X-Forwarded-For before Cloud Run's own front end does.
     const env = serverEnvironment("cloudrun", a, edge === "loadbalancer" ? 2 : 1);
-    const probe = { httpGet: { path: a.healthPath }, periodSeconds: 10, timeoutSeconds: 3, failureThreshold: 3 };
     const service = new gcp.cloudrunv2.Service(
       `${name}-service`,
       {
         name: gcpId(`mcp-anywhere-${args.stack}`, 49),
         location: args.region,
         deletionProtection: false,
+        // Public without an allUsers binding (B2): the invoker IAM check is off; the app checks the API key.
+        invokerIamDisabled: true,
         ingress: edge === "loadbalancer" ? "INGRESS_TRAFFIC_INTERNAL_LOAD_BALANCER" : "INGRESS_TRAFFIC_ALL",
         labels,
         template: {
@@ -137,25 +205,21 @@ export class CloudRunMcpService extends pulumi.ComponentResource implements McpS
                 ...Object.entries(env).map(([k, v]) => ({ name: k, value: v })),
                 ...secrets.map((s, i) => ({
                   name: `MCP_API_KEYS_${i + 1}`,
-                  valueSource: { secretKeyRef: { secret: s.secret.secretId, version: "latest" } },
+                  // The version this update wrote, not "latest" (M4).
+                  valueSource: { secretKeyRef: { secret: s.secret.secretId, version: s.version.version } },
                 })),
               ],
-              startupProbe: { ...probe, initialDelaySeconds: 0, failureThreshold: 10, periodSeconds: 2 },
-              livenessProbe: probe,
+              ...cloudRunProbes(a.healthPath),
             },
           ],
         },
       },
-      { parent: this, dependsOn: secrets.flatMap((s) => [s.version, s.access]) },
-    );
-    new gcp.cloudrunv2.ServiceIamMember(
-      `${name}-public`,
-      { name: service.name, location: args.region, role: "roles/run.invoker", member: "allUsers" },
-      parent,
+      { parent: this, dependsOn: [apis.run, ...secrets.flatMap((s) => [s.version, s.access])] },
     );
 
     let baseUrl: pulumi.Output<string> = service.uri;
     this.edgeIpAddress = pulumi.output(undefined);
+    this.certificateNote = pulumi.output("");
     if (edge === "loadbalancer") {
       const lb = loadBalancerEdge(
         name,
@@ -166,11 +230,15 @@ export class CloudRunMcpService extends pulumi.ComponentResource implements McpS
           healthPath: a.healthPath,
           domain: args.domain,
           labels,
+          computeApi: apis.compute,
+          logSampleRate: sampleRate,
         },
         this,
       );
       baseUrl = lb.baseUrl;
       this.edgeIpAddress = lb.ipAddress;
+      // M7: `pulumi up` does not wait for the certificate; HTTPS fails until it is ACTIVE.
+      this.certificateNote = pulumi.interpolate`HTTPS on ${lb.host} works once the Google-managed certificate is ACTIVE: usually 15 to 60 minutes after the name resolves to ${lb.ipAddress}, up to 24 hours${args.domain === undefined ? "; a nip.io name shares the CA's per-domain limits with every nip.io user, so it may stay PROVISIONING or show FAILED_RATE_LIMITED: set cloudrunDomain to use your own domain" : ""}. Check: gcloud compute ssl-certificates describe ${lb.certificateName} --global --format="value(managed.status,managed.domainStatus)"`;
     }
     this.edge = edge;
     this.url = pulumi.interpolate`${baseUrl}${a.mcpPath}`;
@@ -184,6 +252,7 @@ export class CloudRunMcpService extends pulumi.ComponentResource implements McpS
       apiKeyParameterNames: this.apiKeyParameterNames,
       serviceName: this.serviceName,
       edge: this.edge,
+      certificateNote: this.certificateNote,
     });
   }
 }

@@ -2,10 +2,15 @@
  * The server image for Google Cloud: an Artifact Registry repository (docker format) whose cleanup policy keeps the
  * last 10 images, and the same server/Dockerfile built for linux/amd64 and pushed there with an access token from the
  * GCP provider's credentials. Consumers get the digest-pinned reference.
+ *
+ * The component enables the Artifact Registry API itself (`${name}-api-artifactregistry`, infra/google-apis.ts,
+ * review finding B1): the repository lists it in `dependsOn`, and the image depends on the repository (its push
+ * address is built from the repository id), so nothing calls the API before it is on.
  */
 import * as gcp from "@pulumi/gcp";
 import * as pulumi from "@pulumi/pulumi";
 import { DEPLOY_DEFAULTS } from "./core/defaults.js";
+import { enableGoogleApis } from "./google-apis.js";
 import { buildAndPushImage } from "./image.js";
 
 export interface ArtifactRegistryImageArgs {
@@ -31,6 +36,7 @@ export class ArtifactRegistryImage extends pulumi.ComponentResource {
         `ArtifactRegistryImage ${name}: \`repositoryId\` must be lowercase letters, digits and hyphens, got ${args.repositoryId}`,
       );
     }
+    const apis = enableGoogleApis(name, ["artifactregistry"], this);
     const repo = new gcp.artifactregistry.Repository(
       `${name}-repository`,
       {
@@ -49,7 +55,7 @@ export class ArtifactRegistryImage extends pulumi.ComponentResource {
         ],
         labels: args.labels ?? {},
       },
-      { parent: this },
+      { parent: this, dependsOn: [apis.artifactregistry] },
     );
     const token = gcp.organizations.getClientConfigOutput({ parent: this }).accessToken;
     this.imageRef = buildAndPushImage(

@@ -96,6 +96,9 @@ export function buildAndPushImage(
       dockerfile: { location: paths.dockerfile },
       platforms: [args.platform],
       push: true,
+      // `pulumi preview` does not build (the provider's default is to build, emulated for a foreign platform):
+      // docker-build 0.0.22 `buildOnPreview`, "Setting this to `false` will always skip image builds during previews".
+      buildOnPreview: false,
       tags: [pulumi.interpolate`${args.repositoryUrl}:latest`],
       registries: [
         {

@@ -9,7 +9,7 @@ import { z } from "zod";
 import type { McpTarget } from "../infra/core/contract.js";
 import type { UsageProfile } from "../infra/core/cost/model.js";
 import { DEPLOY_DEFAULTS } from "../infra/core/defaults.js";
-import { type CloudRunEdge, FARGATE_SIZES } from "../infra/core/sizes.js";
+import { type CloudRunEdge, cloudRunSizeProblem, FARGATE_SIZES } from "../infra/core/sizes.js";
 import {
   CONFIG_SCHEMA,
   type ConfigKey,
@@ -183,6 +183,13 @@ function stackSchema(stack: string) {
       if (c.target === "cloudrun" && c.cloudrunDomain !== "" && resolveEdge(c.cloudrunEdge, stack) !== "loadbalancer") {
         fail(
           `${show(k("cloudrunDomain"), c.cloudrunDomain)} needs ${k("cloudrunEdge")}=loadbalancer (got ${resolveEdge(c.cloudrunEdge, stack)})`,
+        );
+      }
+      // Before any resource (the image build included): a pair Cloud Run refuses would otherwise fail at the service.
+      const cloudRunSize = cloudRunSizeProblem(c.cloudrunCpu, c.memoryMiB);
+      if (c.target === "cloudrun" && cloudRunSize !== undefined) {
+        fail(
+          `${show(k("memoryMiB"), String(c.memoryMiB))} does not fit ${k("cloudrunCpu")}=${c.cloudrunCpu}: ${cloudRunSize}`,
         );
       }
       const memories = FARGATE_SIZES[String(c.fargateCpu / 1024)] ?? [];

@@ -14,7 +14,6 @@ import { ArtifactRegistryImage } from "../infra/artifact-registry-image.js";
 import { allClientConfigs } from "../infra/core/client-configs.js";
 import type { McpServiceOutputs, McpTarget } from "../infra/core/contract.js";
 import type { CostLine, TargetCost } from "../infra/core/cost/model.js";
-import { cloudRunSizeProblem } from "../infra/core/sizes.js";
 import { EcrImage } from "../infra/image.js";
 import { registerStackTags } from "../infra/tags.js";
 import { loadStackConfig, type StackConfig, StackConfigError } from "./config.js";
@@ -100,13 +99,6 @@ function deploy(config: StackConfig): { service: McpServiceOutputs; details: Rec
     }
     case "cloudrun": {
       const c = config.cloudrun;
-      // Before the image build: a vCPU/memory pair Cloud Run refuses would otherwise fail only at the service (m1).
-      const size = cloudRunSizeProblem(sizing.cloudrun.cpu, sizing.cloudrun.memoryMiB);
-      if (size !== undefined) {
-        throw new StackConfigError([
-          `mcp-anywhere:cloudrunCpu=${sizing.cloudrun.cpu} with mcp-anywhere:memoryMiB=${sizing.cloudrun.memoryMiB} is invalid: ${size}`,
-        ]);
-      }
       // An explicit provider: the GCP project and region come only from this stack's config.
       const google = new gcp.Provider("gcp", { project: c.project, region: c.region });
       const image = new ArtifactRegistryImage(

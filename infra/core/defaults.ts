@@ -106,6 +106,11 @@ export const DEPLOY_DEFAULTS = {
     concurrency: 80,
     /** Request timeout, s. */
     requestTimeoutSeconds: 300,
+    /**
+     * Share of requests the load-balancer edge logs, 0 to 1 (components/cloudrun/load-balancer-edge.ts: about 150 MB
+     * of Cloud Logging per million requests; review finding m3).
+     */
+    edgeLogSampleRate: 0.1,
   },
   lambda: {
     /** Function timeout, s (buffered). */

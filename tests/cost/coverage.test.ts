@@ -52,6 +52,8 @@ const FREE = new Set([
   "aws:ssm/document:Document",
   "aws:ssm/association:Association",
   "gcp:serviceaccount/account:Account",
+  // Enabling a Google API is free.
+  "gcp:projects/service:Service",
   "gcp:secretmanager/secret:Secret",
   "gcp:secretmanager/secretIamMember:SecretIamMember",
   "gcp:cloudrunv2/serviceIamMember:ServiceIamMember",

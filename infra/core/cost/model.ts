@@ -346,12 +346,7 @@ export function cloudRunCost(sizing: CloudRunSizing, o: PricingOptions): TargetC
         "gcp:compute/globalForwardingRule:GlobalForwardingRule",
       ),
       line("Cloud Armor policy", 1, prices.armorPolicy, "gcp:compute/securityPolicy:SecurityPolicy"),
-      line(
-        "Cloud Armor rules (no key, per key, per IP)",
-        3,
-        prices.armorRule,
-        "gcp:compute/securityPolicy:SecurityPolicy",
-      ),
+      line("Cloud Armor rules (no key, per IP)", 2, prices.armorRule, "gcp:compute/securityPolicy:SecurityPolicy"),
       line("Cloud Armor requests", R / 1e6, prices.armorRequests, "gcp:compute/securityPolicy:SecurityPolicy"),
     );
   }
