@@ -5,9 +5,11 @@
  * Order on POST /mcp: Origin/Host → identify key → per-IP limit (keyless or bad key only) → require key (401/503)
  * → per-key limit → Content-Type (415) → body (413/400) → MCP.
  */
+
 import express, { type Express } from "express";
 import type { Logger } from "pino";
 import type { ServerConfig } from "./config.js";
+import { SERVER_DEFAULTS } from "./defaults.js";
 import { identify, requireKey } from "./http/auth.js";
 import { jsonBody, jsonErrorHandler, requireJson } from "./http/body.js";
 import { JsonRpcCode, sendJsonRpcError } from "./http/errors.js";
@@ -44,7 +46,9 @@ export function createApp({ config, keyStore, logger, runtime }: AppDeps): Expre
   app.set("trust proxy", config.trustProxy);
   app.use(requestLogger(logger));
 
-  app.get(config.healthPath, (_req, res) => {
+  // The configured path, plus the path of earlier releases (probes and adapters configured before the move).
+  const healthPaths = [...new Set([config.healthPath, SERVER_DEFAULTS.legacyHealthPath])];
+  app.get(healthPaths, (_req, res) => {
     const body: HealthBody = { status: "ok", version: runtime.version, keys: keyStore.state };
     res.setHeader("Cache-Control", "no-store");
     res.json(body);

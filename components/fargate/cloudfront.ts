@@ -52,7 +52,7 @@ export const COMMON_RULE_SET_EXCLUSIONS = [
  * - NoUserAgent_HEADER: MCP clients' HTTP stacks send a User-Agent by default (Node's fetch sends `node`, checked on
  *   Node 22; Python httpx `python-httpx/…`; Go `Go-http-client/…`); a client without one gets the JSON-RPC error.
  * - UserAgent_BadBots_HEADER: scanner agents (nessus, nmap).
- * - Query string, cookie and URI path rules: MCP uses one fixed path (`/mcp`, `/healthz`), no query and no cookies.
+ * - Query string, cookie and URI path rules: MCP uses one fixed path (`/mcp`, `/health`), no query and no cookies.
  * A rule AWS adds to the group later blocks with WAF's plain 403 until it is listed here.
  */
 export const COMMON_RULE_SET_BLOCKED = [

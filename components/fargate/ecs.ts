@@ -1,6 +1,6 @@
 /**
  * The Fargate target's compute: a cluster, an arm64 task definition (keys as ECS `secrets` from SSM, one
- * `MCP_API_KEYS_<N>` per parameter; awslogs with retention; a /healthz container health check), an execution role
+ * `MCP_API_KEYS_<N>` per parameter; awslogs with retention; a /health container health check), an execution role
  * that may pull this image and read exactly the key parameters, a task role with no permissions, a service with the
  * deployment circuit breaker that `pulumi up` waits on, and CPU target-tracking autoscaling.
  *
@@ -86,7 +86,7 @@ export function keyVersionsLabel(versions: number[]): string {
     .join(",");
 }
 
-/** The container health check: GET /healthz on loopback with the image's own node, exit 0 on 200. */
+/** The container health check: GET /health on loopback with the image's own node, exit 0 on 200. */
 export function healthCheckCommand(healthPath: string): string[] {
   return [
     "CMD",

@@ -33,7 +33,7 @@ export interface McpServiceArgs {
   logRetentionDays?: number;
   /** Streamable HTTP endpoint path, one segment. @default "/mcp" */
   mcpPath?: string;
-  /** Unauthenticated health path, one segment. @default "/healthz" */
+  /** Unauthenticated health path, one segment. @default "/health" */
   healthPath?: string;
   /** Tags for every taggable child. @default {} */
   tags?: Record<string, string>;
@@ -44,7 +44,7 @@ export interface McpServiceOutputs {
   target: McpTarget;
   /** `https://…/mcp` */
   url: pulumi.Output<string>;
-  /** `https://…/healthz`, reachable without a key. */
+  /** `https://…/health`, reachable without a key. */
   healthUrl: pulumi.Output<string>;
   /** The SSM parameter names the keys come from (names only). */
   apiKeyParameterNames: pulumi.Output<string[]>;

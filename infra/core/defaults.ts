@@ -14,8 +14,14 @@ export const EDGE_AND_APP_DEFAULTS = {
   shutdownGraceMs: 10_000,
   /** Streamable HTTP endpoint. */
   mcpPath: "/mcp",
-  /** Unauthenticated health check used by Lambda Web Adapter, ALB, Cloud Run and nginx. */
-  healthPath: "/healthz",
+  /**
+   * Unauthenticated health check used by Lambda Web Adapter, ALB, Cloud Run and nginx. Not `/healthz`: Cloud Run's
+   * front end answers some paths ending in `z` itself, so `/healthz` never reaches the container there
+   * (https://cloud.google.com/run/docs/issues#ah, "Reserved URL paths").
+   */
+  healthPath: "/health",
+  /** The health path of earlier releases, still answered by the app (old probes, old Lambda adapter settings). */
+  legacyHealthPath: "/healthz",
   /** Sustained requests/s per API key. */
   rateLimitRps: 20,
   /** Requests per API key allowed at once. */

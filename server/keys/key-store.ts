@@ -46,7 +46,7 @@ export class ApiKeyStore {
     this.now = opts.now ?? Date.now;
   }
 
-  /** `ready` once any load succeeded; `unavailable` before that. Safe to expose on /healthz. */
+  /** `ready` once any load succeeded; `unavailable` before that. Safe to expose on the health path. */
   get state(): "ready" | "unavailable" {
     return this.digests ? "ready" : "unavailable";
   }

@@ -7,6 +7,7 @@ import { isIP } from "node:net";
 import { connect, rootCertificates } from "node:tls";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
+import { EDGE_AND_APP_DEFAULTS } from "../../infra/core/defaults.js";
 
 export interface CheckResult {
   name: string;
@@ -40,10 +41,10 @@ const INIT = JSON.stringify({
 });
 const HEADERS = { "content-type": "application/json", accept: "application/json, text/event-stream" };
 
-/** The health URL next to the MCP endpoint: the last path segment replaced by `healthz`. */
+/** The health URL next to the MCP endpoint: the last path segment replaced by the health path's (`health`). */
 export function healthUrlFor(url: string): string {
   const u = new URL(url);
-  u.pathname = u.pathname.replace(/[^/]*$/, "healthz");
+  u.pathname = u.pathname.replace(/[^/]*$/, EDGE_AND_APP_DEFAULTS.healthPath.slice(1));
   return u.toString();
 }
 

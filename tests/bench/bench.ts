@@ -4,7 +4,7 @@
  *
  * Runtime: Node 22 (what the image ships), fetched by tests/helpers/node22.ts when this Node is older.
  * Load: autocannon, 10 connections, BENCH_SECONDS (default 10) s of POST /mcp tools/call echo, SSE responses (the
- * default mode), rate limits raised out of the way. Cold start: ms from spawn to the first 200 on /healthz, median of
+ * default mode), rate limits raised out of the way. Cold start: ms from spawn to the first 200 on /health, median of
  * 5. RSS: after start (idle) and after the load, from /proc (Linux) or process.memoryUsage of the child.
  */
 import { type ChildProcess, execSync, spawn } from "node:child_process";
@@ -96,13 +96,13 @@ console.log("cold start with a compile cache warmed as the Dockerfile does (NODE
 const cacheDir = mkdtempSync(join(tmpdir(), "mcp-bench-cache-"));
 execSync(`"${NODE}" dist/server.mjs --warm-compile-cache`, { env: { ...process.env, NODE_COMPILE_CACHE: cacheDir } });
 
-// Cold start: spawn to first 200 on /healthz, 5 runs.
+// Cold start: spawn to first 200 on /health, 5 runs.
 const colds: number[] = [];
 for (let i = 0; i < 5; i++) {
   const port = 19100 + i;
   const t0 = performance.now();
   const child = start(["dist/server.mjs"], port, { ...SERVER_ENV, NODE_COMPILE_CACHE: cacheDir });
-  await waitHealthy(`http://127.0.0.1:${port}/healthz`);
+  await waitHealthy(`http://127.0.0.1:${port}/health`);
   colds.push(performance.now() - t0);
   child.kill("SIGTERM");
 }
@@ -110,7 +110,7 @@ colds.sort((a, b) => a - b);
 
 // The server under load.
 const server = start(["dist/server.mjs"], 19200, { ...SERVER_ENV, NODE_COMPILE_CACHE: cacheDir });
-await waitHealthy("http://127.0.0.1:19200/healthz");
+await waitHealthy("http://127.0.0.1:19200/health");
 await sleep(500);
 const idleRss = rssMiB(server.pid ?? 0);
 await load("http://127.0.0.1:19200/mcp", MCP_HEADERS).catch(() => undefined); // warm-up, not reported
@@ -124,7 +124,7 @@ const jsonServer = start(["dist/server.mjs"], 19201, {
   NODE_COMPILE_CACHE: cacheDir,
   MCP_JSON_RESPONSE: "true",
 });
-await waitHealthy("http://127.0.0.1:19201/healthz");
+await waitHealthy("http://127.0.0.1:19201/health");
 await load("http://127.0.0.1:19201/mcp", MCP_HEADERS).catch(() => undefined); // warm-up
 const json = await load("http://127.0.0.1:19201/mcp", MCP_HEADERS);
 jsonServer.kill("SIGTERM");
@@ -147,5 +147,5 @@ row("non-2xx / errors", (r) => `${r.non2xx} / ${r.errors}`);
 console.log(`\nthroughput ratio mcp-anywhere / bare: ${(mcp.rps / bareResult.rps).toFixed(2)}`);
 console.log(`RSS idle: ${fmt(idleRss)} MiB, after load: ${fmt(loadedRss)} MiB`);
 console.log(
-  `cold start (spawn to first 200 on /healthz), median of 5: ${fmt(colds[2] ?? 0)} ms [${colds.map(fmt).join(", ")}]`,
+  `cold start (spawn to first 200 on /health), median of 5: ${fmt(colds[2] ?? 0)} ms [${colds.map(fmt).join(", ")}]`,
 );

@@ -97,7 +97,7 @@ describe("EC2 nginx edge in a real nginx", function () {
     });
     base = `https://127.0.0.1:${httpsPort}`;
     for (let i = 0; i < 100; i++) {
-      const ok = await undiciFetch(`${base}/healthz`, { dispatcher: agent }).then(
+      const ok = await undiciFetch(`${base}/health`, { dispatcher: agent }).then(
         (r) => r.ok,
         () => false,
       );
@@ -136,8 +136,8 @@ describe("EC2 nginx edge in a real nginx", function () {
     }
   });
 
-  it("answers /healthz without a key", async () => {
-    const res = await undiciFetch(`${base}/healthz`, { dispatcher: agent });
+  it("answers /health without a key", async () => {
+    const res = await undiciFetch(`${base}/health`, { dispatcher: agent });
     expect(res.status).to.equal(200);
     expect(await res.json()).to.include({ status: "ok", keys: "ready" });
   });

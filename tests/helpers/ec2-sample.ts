@@ -13,7 +13,7 @@ export const SAMPLE_HOST_OPTIONS: HostFilesOptions = {
   parameterNames: ["/mcp-anywhere/dev/api-keys/default"],
   environment: { MCP_TARGET: "ec2", MCP_TRUST_PROXY: "1" },
   mcpPath: "/mcp",
-  healthPath: "/healthz",
+  healthPath: "/health",
   rateLimit: { requestsPerSecond: 20, burst: 40, ipRequestsPerMinute: 60 },
   maxBodyBytes: 1048576,
 };

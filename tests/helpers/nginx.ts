@@ -53,7 +53,7 @@ export function testNginxConfig(o: TestNginxOptions): NginxConfigOptions {
     keyMapPath: o.keyMapPath,
     acmeWebroot: o.acmeWebroot,
     mcpPath: "/mcp",
-    healthPath: "/healthz",
+    healthPath: "/health",
     rateLimit: { requestsPerSecond: 2, burst: 5, ipRequestsPerMinute: 3 },
     maxBodyBytes: 4096,
     readTimeoutSeconds: 60,

@@ -15,7 +15,7 @@ describe("server config", () => {
       port: 8080,
       host: "0.0.0.0",
       mcpPath: "/mcp",
-      healthPath: "/healthz",
+      healthPath: "/health",
       dev: false,
       target: "local",
       region: "unknown",

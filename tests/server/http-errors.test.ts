@@ -125,9 +125,11 @@ describe("HTTP errors on /mcp", () => {
     await expectRpcError(res, 404, -32000, /Not Found/);
   });
 
-  it("keeps serving after all of the above", async () => {
-    const res = await fetch(`${srv.base}/healthz`);
-    expect(res.status).to.equal(200);
-    expect(await res.json()).to.deep.equal({ status: "ok", version: SERVER_VERSION, keys: "ready" });
+  it("keeps serving after all of the above, on /health and on the earlier releases' /healthz", async () => {
+    for (const path of ["/health", "/healthz"]) {
+      const res = await fetch(`${srv.base}${path}`);
+      expect(res.status, path).to.equal(200);
+      expect(await res.json()).to.deep.equal({ status: "ok", version: SERVER_VERSION, keys: "ready" });
+    }
   });
 });

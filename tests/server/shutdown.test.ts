@@ -37,7 +37,7 @@ describe("graceful shutdown", () => {
     expect(done.status).to.equal(200);
     expect(done.text).to.include('"serverInfo"');
     await closed;
-    const refused = await fetch(`${srv.base}/healthz`).then(
+    const refused = await fetch(`${srv.base}/health`).then(
       () => "answered",
       () => "refused",
     );

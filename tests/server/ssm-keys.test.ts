@@ -17,7 +17,7 @@ async function statusWith(srv: TestServer, key: string): Promise<number> {
 }
 
 async function health(srv: TestServer): Promise<{ keys: string }> {
-  return (await (await fetch(`${srv.base}/healthz`)).json()) as { keys: string };
+  return (await (await fetch(`${srv.base}/health`)).json()) as { keys: string };
 }
 
 describe("API keys from SSM Parameter Store", () => {
@@ -79,7 +79,7 @@ describe("API keys from SSM Parameter Store", () => {
     }
   });
 
-  it("fails closed before any successful load: 503 on /mcp, /healthz 200 with keys unavailable; recovers", async () => {
+  it("fails closed before any successful load: 503 on /mcp, /health 200 with keys unavailable; recovers", async () => {
     const key = newKey();
     ssm.params.set("/mcp/key-a", key).set("/mcp/key-b", newKey());
     ssm.failing = true;
@@ -90,7 +90,7 @@ describe("API keys from SSM Parameter Store", () => {
       expect(res.headers.get("retry-after")).to.match(/^\d+$/);
       const json = (await res.json()) as { error: { code: number; message: string } };
       expect(json.error).to.deep.equal({ code: -32000, message: "Service unavailable: API keys could not be loaded" });
-      const h = await fetch(`${srv.base}/healthz`);
+      const h = await fetch(`${srv.base}/health`);
       expect(h.status).to.equal(200);
       expect(await h.json()).to.include({ status: "ok", keys: "unavailable" });
 

@@ -158,7 +158,7 @@ describe("stack program: fargate target", function () {
       expect(Object.fromEntries(c.environment.map((e) => [e.name, e.value]))).to.deep.equal({
         MCP_TARGET: "fargate",
         MCP_PATH: "/mcp",
-        MCP_HEALTH_PATH: "/healthz",
+        MCP_HEALTH_PATH: "/health",
         MCP_RATE_LIMIT_RPS: "50",
         MCP_RATE_LIMIT_BURST: "100",
         MCP_RATE_LIMIT_IP_PER_MINUTE: "60",
@@ -167,9 +167,9 @@ describe("stack program: fargate target", function () {
       expect(JSON.stringify(c)).not.to.include(key);
     });
 
-    it("checks /healthz in the container, stops within the drain grace, and logs with awslogs", () => {
+    it("checks /health in the container, stops within the drain grace, and logs with awslogs", () => {
       const c = container(run.mocks);
-      expect(c.healthCheck.command.join(" ")).to.include("http://127.0.0.1:8080/healthz");
+      expect(c.healthCheck.command.join(" ")).to.include("http://127.0.0.1:8080/health");
       expect(c.stopTimeout).to.equal(STOP_TIMEOUT_SECONDS).and.be.greaterThan(10);
       expect(c.readonlyRootFilesystem).to.equal(true);
       expect(c.logConfiguration).to.deep.equal({
@@ -420,7 +420,7 @@ describe("stack program: fargate target", function () {
     it("exports https://<distribution>.cloudfront.net/mcp and the ECS names", async () => {
       const url = (await resolve(run.outputs.url)).value;
       expect(url).to.match(/^https:\/\/d[0-9a-f]{13}\.cloudfront\.net\/mcp$/);
-      expect((await resolve(run.outputs.healthUrl)).value).to.equal(url.replace(/\/mcp$/, "/healthz"));
+      expect((await resolve(run.outputs.healthUrl)).value).to.equal(url.replace(/\/mcp$/, "/health"));
       expect(run.outputs.target).to.equal("fargate");
       expect((await resolve(run.outputs.details.clusterName as pulumi.Output<string>)).value).to.match(/^prod-cluster/);
       expect((await resolve(run.outputs.details.serviceName as pulumi.Output<string>)).value).to.match(/^prod-service/);

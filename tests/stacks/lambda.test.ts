@@ -62,7 +62,7 @@ const inputs = inputsOf;
 const options = resourceOptions();
 const env = (m: PulumiMocks) => ((inputs(m.one(T.fn)).environment as Inputs).variables ?? {}) as Record<string, string>;
 
-/** Methods as "GET /healthz key=false". */
+/** Methods as "GET /health key=false". */
 function routes(m: PulumiMocks): string[] {
   return m.ofType(T.method).map((method) => {
     const res = m
@@ -123,21 +123,21 @@ describe("stack program: lambda target", function () {
         MCP_API_KEYS_SSM_PARAMETERS: "/mcp-anywhere/dev/api-keys/default",
         MCP_JSON_RESPONSE: "true",
         MCP_PATH: "/mcp",
-        MCP_HEALTH_PATH: "/healthz",
+        MCP_HEALTH_PATH: "/health",
         MCP_RATE_LIMIT_RPS: "20",
         MCP_RATE_LIMIT_BURST: "40",
         MCP_RATE_LIMIT_IP_PER_MINUTE: "60",
         MCP_TRUST_PROXY: "1",
-        AWS_LWA_READINESS_CHECK_PATH: "/healthz",
+        AWS_LWA_READINESS_CHECK_PATH: "/health",
         AWS_LWA_INVOKE_MODE: "buffered",
       });
     });
 
-    it("requires an API key on every MCP route; only GET /healthz is open", () => {
+    it("requires an API key on every MCP route; only GET /health is open", () => {
       expect(routes(run.mocks)).to.have.members([
         "ANY /mcp key=true",
         "ANY /{proxy+} key=true",
-        "GET /healthz key=false",
+        "GET /health key=false",
       ]);
       for (const i of run.mocks.ofType(T.integration)) {
         expect(inputs(i)).to.include({
@@ -260,7 +260,7 @@ describe("stack program: lambda target", function () {
     it("exports an https URL ending in /mcp, a health URL, parameter names and client configs", async () => {
       const url = (await resolve(run.outputs.url)).value;
       expect(url).to.match(/^https:\/\/[0-9a-f]{10}\.execute-api\.ap-northeast-1\.amazonaws\.com\/v1\/mcp$/);
-      expect((await resolve(run.outputs.healthUrl)).value).to.equal(url.replace(/\/mcp$/, "/healthz"));
+      expect((await resolve(run.outputs.healthUrl)).value).to.equal(url.replace(/\/mcp$/, "/health"));
       expect((await resolve(run.outputs.apiKeyParameterNames)).value).to.deep.equal([
         "/mcp-anywhere/dev/api-keys/default",
       ]);
