@@ -25,6 +25,8 @@ export const distributionDomainName = outputs.details.distributionDomainName;
 /** cloudrun: `none` or `loadbalancer`, and the load balancer's IP (for a custom domain's A record) */
 export const edge = outputs.details.edge;
 export const edgeIpAddress = outputs.details.edgeIpAddress;
+/** cloudrun with the load-balancer edge: when HTTPS works (the managed certificate) and how to check it */
+export const certificateNote = outputs.details.certificateNote;
 /** ec2 */
 export const instanceId = outputs.details.instanceId;
 export const publicIp = outputs.details.publicIp;
