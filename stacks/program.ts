@@ -28,8 +28,15 @@ export interface StackOutputs {
   apiKeyParameterNames: pulumi.Output<string[]>;
   /** Every client's config (the shapes `npm run connect` prints), with key references only. */
   clientConfigs: pulumi.Output<ReturnType<typeof allClientConfigs>>;
-  /** USD/month for `usage.*`, from infra/core/cost/model.ts with this stack's sizing; null when the region has no prices. */
+  /**
+   * USD/month for `usage.*`, from infra/core/cost/model.ts with this stack's sizing; a lower bound when `costComplete`
+   * is false; null when the region has no prices.
+   */
   estimatedMonthlyCostUsd: number | null;
+  /** USD/month at 0 requests with this stack's sizing: the floor for leaving the stack up; null without prices. */
+  idleMonthlyCostUsd: number | null;
+  /** False when a line of the estimate has no price (named in `costNotes`): the total is then a lower bound. */
+  costComplete: boolean;
   /** The estimate's line items, each with quantity, unit price and source. */
   costBreakdown: CostLine[];
   /** Assumptions behind the estimate, or why there is none. */
@@ -180,6 +187,8 @@ export function program(): StackOutputs {
     apiKeyParameterNames: service.apiKeyParameterNames,
     clientConfigs: service.url.apply((url) => allClientConfigs(url)),
     estimatedMonthlyCostUsd: cost ? Math.round(cost.monthlyUsd * 100) / 100 : null,
+    idleMonthlyCostUsd: cost ? Math.round(cost.idleMonthlyUsd * 100) / 100 : null,
+    costComplete: cost ? cost.complete && cost.idleComplete : false,
     costBreakdown: cost?.lines ?? [],
     costNotes: cost ? cost.notes : [costNote],
     details,

@@ -2,14 +2,28 @@
  * `npm run cost`: what a month of traffic costs on each target.
  *
  *   npm run cost -- --requests-per-month 1000000 [--avg-duration-ms 200] [--avg-response-kb 4] [--region ap-northeast-1]
- *                   [--gcp-region asia-northeast1] [--free-tier] [--stack NAME] [--json] [--chart FILE.svg]
+ *                   [--gcp-region asia-northeast1] [--free-tier] [--stack NAME] [--json] [--chart FILE.svg] [--sweep]
+ *
+ * Prints a summary (sizing, idle floor, total and status per column), the breakdown by category, the verdict (the
+ * cheapest *complete* total; a total with an unpriced line is shown `≥ $x †` and never ranked), crossovers, the Fargate
+ * CloudFront plan comparison, footnotes and, with `--sweep`, cost over requests/month and over average duration.
+ * AgentCore Runtime appears as two reference columns (session per call, reused sessions), never ranked.
+ * `--stack NAME` prices Pulumi.NAME.yaml's sizing and profile (e.g. prod: 2-6 Fargate tasks, 1024 MiB).
+ * `--json` prints { profile, cheapest, undecided, crossovers, targets, references }.
  *
  * Exit codes: 0 on success, 2 on bad input (the message names the flag and what is allowed).
  */
 import { writeFileSync } from "node:fs";
 import { parseArgs } from "node:util";
-import { cheapest, crossovers } from "../../infra/core/cost/crossover.js";
-import { estimateAll, type PricingOptions, type TargetCost, usageProfile } from "../../infra/core/cost/model.js";
+import { agentCoreReferences } from "../../infra/core/cost/agentcore.js";
+import { cheapest, crossovers, undecided } from "../../infra/core/cost/crossover.js";
+import {
+  estimateAll,
+  type PricingOptions,
+  type TargetCost,
+  type UsageProfile,
+  usageProfile,
+} from "../../infra/core/cost/model.js";
 import {
   AWS_REGIONS,
   type AwsRegion,
@@ -17,7 +31,16 @@ import {
   GCP_REGIONS,
   type GcpRegion,
 } from "../../infra/core/cost/prices.js";
-import { costTable, crossoverText, footnotes } from "../../infra/core/cost/report.js";
+import {
+  type CostJson,
+  costTable,
+  crossoverText,
+  flatRateText,
+  footnotes,
+  summaryTable,
+  sweepText,
+  verdict,
+} from "../../infra/core/cost/report.js";
 
 class UsageError extends Error {}
 
@@ -42,6 +65,7 @@ async function main(argv: string[]): Promise<void> {
       stack: { type: "string" },
       json: { type: "boolean", default: false },
       chart: { type: "string" },
+      sweep: { type: "boolean", default: false },
     },
     strict: true,
   });
@@ -61,38 +85,59 @@ async function main(argv: string[]): Promise<void> {
   };
   const defined = Object.fromEntries(Object.entries(override).filter(([, v]) => v !== undefined));
 
-  let costsAt: (requestsPerMonth: number) => TargetCost[];
   let usage = usageProfile(defined);
   let title = `mcp-anywhere monthly cost, ${region} / ${gcpRegion}`;
+  // Every deploy target's cost for a full profile; the references' pricing options for the same profile.
+  let costsFor: (u: UsageProfile) => TargetCost[];
+  let optionsFor: (u: UsageProfile) => PricingOptions;
   if (values.stack) {
-    const { stackCostsAt } = await import("./stack-input.js");
-    const fromStack = stackCostsAt(values.stack, defined);
+    const { stackCosts } = await import("./stack-input.js");
+    const fromStack = stackCosts(values.stack, defined);
     usage = fromStack.usage;
-    costsAt = fromStack.costsAt;
-    title = `mcp-anywhere monthly cost, stack ${values.stack}`;
+    costsFor = fromStack.costsFor;
+    optionsFor = fromStack.optionsFor;
+    title = `mcp-anywhere monthly cost, stack ${values.stack} (${fromStack.region}, its own sizing)`;
   } else {
-    const base: PricingOptions = { region, gcpRegion, usage };
-    costsAt = (v) => estimateAll({ ...base, usage: { ...usage, requestsPerMonth: v } });
+    optionsFor = (u) => ({ region, gcpRegion, usage: u });
+    costsFor = (u) => estimateAll(optionsFor(u));
   }
-  const costs = costsAt(usage.requestsPerMonth);
+  const costsAt = (v: number) => costsFor({ ...usage, requestsPerMonth: v });
+  const costs = costsFor(usage);
+  const references = agentCoreReferences(optionsFor(usage));
+  const points = crossovers(costsAt);
   if (values.chart) {
     const { renderCostChart } = await import("../../infra/core/cost/chart.js");
     writeFileSync(values.chart, await renderCostChart(costsAt, usage.requestsPerMonth, title));
   }
   if (values.json) {
-    process.stdout.write(`${JSON.stringify(costs, null, 2)}\n`);
+    const best = cheapest(costs);
+    const out: CostJson = {
+      profile: usage,
+      cheapest: best?.target ?? null,
+      undecided: undecided(costs).map((c) => c.target),
+      crossovers: points,
+      targets: costs,
+      references,
+    };
+    process.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
     return;
   }
-  const best = cheapest(costs);
+  const all = [...costs, ...references];
   process.stdout.write(
     [
       `${title}: ${usage.requestsPerMonth.toLocaleString("en-US")} requests/month, ${usage.avgDurationMs} ms, ${usage.avgResponseKb} KB responses, free tier ${usage.freeTier ? "on" : "off"}`,
       "",
-      costTable(costs, best.target),
+      summaryTable(all),
       "",
-      crossoverText(crossovers(costsAt)),
+      costTable(all),
       "",
-      footnotes(costs),
+      verdict(costs),
+      "",
+      crossoverText(points),
+      "",
+      flatRateText(costs),
+      values.sweep ? `\n${sweepText((o) => costsFor({ ...usage, ...o }), usage)}\n` : "",
+      footnotes(all),
       values.chart ? `\nChart written to ${values.chart}` : "",
       "",
     ].join("\n"),

@@ -84,7 +84,7 @@ for (const jsonResponse of [false, true]) {
           }
           expect(out.results.map((r) => r.target)).to.deep.equal(["lambda", "cloudrun"]);
           expect((result.content as { text: string }[])[0]?.text).to.match(
-            /^5,000,000 requests\/month in us-east-1: lambda: \$\d+\.\d\d\/month; cloudrun/,
+            /^5,000,000 requests\/month in us-east-1: lambda: \$\d+\.\d\d\/month \(idle \$\d+\.\d\d\); cloudrun/,
           );
         });
 

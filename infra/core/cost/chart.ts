@@ -1,13 +1,20 @@
 /**
- * The cost chart: monthly cost against requests per month (log axis), one line per target, the user's volume marked.
- * Rendered to SVG with vega-lite and vega's headless SVG renderer (no browser, no native canvas).
+ * The cost chart: monthly cost against requests per month (log axis), one line per deploy target, the user's volume
+ * marked. A total with an unpriced line is drawn dashed and labelled "lower bound (a line has no price)": the same
+ * marking as the table's `≥ $x †`. Rendered to SVG with vega-lite and vega's headless SVG renderer (no browser, no
+ * native canvas).
  */
 import type { TargetCost } from "./model.js";
+
+/** Legend values of the dash encoding. */
+export const CHART_COMPLETE = "complete";
+export const CHART_LOWER_BOUND = "lower bound (a line has no price)";
 
 export interface ChartPoint {
   requestsPerMonth: number;
   target: string;
   monthlyUsd: number;
+  total: typeof CHART_COMPLETE | typeof CHART_LOWER_BOUND;
 }
 
 /** Log-spaced volumes from 10^4 to 10^9. */
@@ -24,7 +31,12 @@ export async function renderCostChart(
   const vega = await import("vega");
   const vl = await import("vega-lite");
   const values: ChartPoint[] = chartVolumes().flatMap((v) =>
-    costsAt(v).map((c) => ({ requestsPerMonth: v, target: c.target, monthlyUsd: Math.max(c.monthlyUsd, 0.01) })),
+    costsAt(v).map((c) => ({
+      requestsPerMonth: v,
+      target: c.target,
+      monthlyUsd: Math.max(c.monthlyUsd, 0.01),
+      total: c.complete ? CHART_COMPLETE : CHART_LOWER_BOUND,
+    })),
   );
   const spec = vl.compile({
     $schema: "https://vega.github.io/schema/vega-lite/v6.json",
@@ -46,6 +58,19 @@ export async function renderCostChart(
           },
           y: { field: "monthlyUsd", type: "quantitative", scale: { type: "log" }, title: "USD per month (log)" },
           color: { field: "target", type: "nominal", title: "target", legend: { orient: "top-left" } },
+          strokeDash: {
+            field: "total",
+            type: "nominal",
+            title: "total",
+            scale: {
+              domain: [CHART_COMPLETE, CHART_LOWER_BOUND],
+              range: [
+                [1, 0],
+                [6, 4],
+              ],
+            },
+            legend: { orient: "bottom-right" },
+          },
         },
       },
       {

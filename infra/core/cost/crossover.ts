@@ -1,20 +1,42 @@
 /**
- * Where the cheapest target changes as volume grows: a log-spaced scan from `from` to `to` requests/month, refined by
- * bisection to within 1% of volume wherever the cheapest target differs between neighbouring samples.
+ * Which target is cheapest, and where that changes as volume grows: a log-spaced scan from `from` to `to`
+ * requests/month, refined by bisection to within 1% of volume wherever the cheapest target differs between
+ * neighbouring samples. Only complete totals of deploy targets compete: a total with an unpriced line is a lower bound,
+ * and a reference column (AgentCore) is not deployable, so neither is ever called cheapest nor used for a crossover.
  */
 import type { McpTarget } from "../contract.js";
-import type { TargetCost } from "./model.js";
+import type { CostTarget, TargetCost } from "./model.js";
+
+/** Where no deploy target has a complete total. */
+export const NONE_COMPLETE = "none complete";
 
 export interface Crossover {
   /** Requests/month at which `to` becomes cheaper than `from` (rounded to 3 significant digits). */
   requestsPerMonth: number;
-  from: McpTarget;
-  to: McpTarget;
+  from: McpTarget | typeof NONE_COMPLETE;
+  to: McpTarget | typeof NONE_COMPLETE;
 }
 
-/** The cheapest result (ties: the earlier one). */
-export function cheapest(costs: TargetCost[]): TargetCost {
-  return costs.reduce((best, c) => (c.monthlyUsd < best.monthlyUsd ? c : best));
+/**
+ * The cheapest complete total of a deploy target (ties: the earlier one).
+ * @returns undefined when no deploy target's total is complete.
+ */
+export function cheapest<T extends CostTarget>(costs: TargetCost<T>[]): TargetCost<T> | undefined {
+  return costs
+    .filter((c) => c.complete && !c.reference)
+    .reduce<TargetCost<T> | undefined>(
+      (best, c) => (best === undefined || c.monthlyUsd < best.monthlyUsd ? c : best),
+      undefined,
+    );
+}
+
+/**
+ * Incomplete deploy targets whose lower bound is below the cheapest complete total (or every incomplete one when none
+ * is complete): their missing lines could make them cheaper or not, so the verdict carries a caveat naming them.
+ */
+export function undecided<T extends CostTarget>(costs: TargetCost<T>[]): TargetCost<T>[] {
+  const best = cheapest(costs);
+  return costs.filter((c) => !c.complete && !c.reference && (best === undefined || c.monthlyUsd < best.monthlyUsd));
 }
 
 const round3 = (n: number) => Number(n.toPrecision(3));
@@ -31,7 +53,7 @@ export function crossovers(
   to = 1e9,
   samples = 240,
 ): Crossover[] {
-  const at = (v: number) => cheapest(costsAt(v)).target;
+  const at = (v: number) => cheapest(costsAt(v))?.target ?? NONE_COMPLETE;
   const volumes = Array.from({ length: samples + 1 }, (_, i) => from * (to / from) ** (i / samples));
   const found: Crossover[] = [];
   for (let i = 1; i < volumes.length; i++) {

@@ -4,15 +4,19 @@
  * `estimate_cost` MCP tool. Pure: no Pulumi, no I/O.
  *
  * Units: requests/month, ms, KB (1024 B), GB and GiB (2^30 B), hours (730 a month), USD/month. A line whose price is
- * not found has `unitPriceUsd: null`, counts $0 in the total, and the result lists it in `unpriced`.
+ * not found has `unitPriceUsd: null` and `monthlyUsd: null` (unknown, never $0); the target's `monthlyUsd` is then the
+ * sum of the priced lines, a lower bound, with `complete: false` and the line named in `unpricedItems`. An incomplete
+ * total is never called cheapest nor used for a crossover (crossover.ts).
  */
 
 import type { McpTarget } from "../contract.js";
 import { COST_ASSUMPTIONS, DEPLOY_DEFAULTS, USAGE_DEFAULTS } from "../defaults.js";
+import { compareFlatRate, type FlatRateComparison } from "./cloudfront-plans.js";
 import {
   ARTIFACT_REGISTRY_FREE_GB,
   AWS_PRICES,
   type AwsRegion,
+  CLOUD_LOGGING_INCLUDED_RETENTION_DAYS,
   type Confidence,
   FREE_TIERS,
   GCP_PRICES,
@@ -37,23 +41,42 @@ export interface CostLine {
   item: string;
   quantity: number;
   unit: string;
-  /** null when the price is not found (then `monthlyUsd` is 0). */
+  /** null when the price is not found. */
   unitPriceUsd: number | null;
-  monthlyUsd: number;
+  /** quantity × unit price; null when the price is not found and the quantity is not 0 (unknown, not $0). */
+  monthlyUsd: number | null;
   source: string;
   confidence: Confidence;
   /** The Pulumi type token of the resource this line bills. */
   resource: string;
 }
 
-export interface TargetCost {
-  target: McpTarget;
+/** A deploy target, or a reference service priced for comparison only (never called cheapest). */
+export type CostTarget = McpTarget | "agentcore";
+
+export interface TargetCost<T extends CostTarget = McpTarget> {
+  target: T;
+  /** Column heading: the target, or the reference and its pattern (e.g. "agentcore (session per call)"). */
+  label: string;
   region: string;
-  /** Sum of the lines, USD/month. */
+  /** The sizing priced, in words (e.g. "2-6 tasks of 0.25 vCPU, 1024 MiB, public subnets"). */
+  sizing: string;
+  /** Sum of the priced lines, USD/month; a lower bound when `complete` is false. */
   monthlyUsd: number;
+  /** False when a line with a non-zero quantity has no price. */
+  complete: boolean;
+  /** Items of the lines with no price (non-zero quantity). */
+  unpricedItems: string[];
+  /** The same sizing at 0 requests/month: the floor for leaving it deployed, USD/month (a lower bound if `idleComplete` is false). */
+  idleMonthlyUsd: number;
+  idleComplete: boolean;
+  /** True for a reference column (not a deploy target). */
+  reference: boolean;
   lines: CostLine[];
-  /** Assumptions and capacity remarks worth showing. */
+  /** Assumptions and capacity remarks worth showing (and, when incomplete, which lines have no price). */
   notes: string[];
+  /** Fargate only: pay-as-you-go CloudFront and WAF against the cheapest fitting flat-rate plan. */
+  cloudFrontPlan?: FlatRateComparison;
 }
 
 export interface PricingOptions {
@@ -94,21 +117,97 @@ const MB = 1024 * 1024;
 const SECONDS_PER_MONTH = HOURS_PER_MONTH * 3600;
 const A = COST_ASSUMPTIONS;
 
-function line(item: string, quantity: number, price: Price, resource: string): CostLine {
+/** One priced line: quantity × the price's value, carrying its unit, source, date and confidence. */
+export function line(item: string, quantity: number, price: Price, resource: string): CostLine {
   return {
     item,
     quantity,
     unit: price.unit,
     unitPriceUsd: price.value,
-    monthlyUsd: price.value === null ? 0 : quantity * price.value,
+    monthlyUsd: quantity === 0 ? 0 : price.value === null ? null : quantity * price.value,
     source: `${price.source} (checked ${price.checked})`,
     confidence: price.confidence,
     resource,
   };
 }
 
-function result(target: McpTarget, region: string, lines: CostLine[], notes: string[]): TargetCost {
-  return { target, region, monthlyUsd: lines.reduce((sum, l) => sum + l.monthlyUsd, 0), lines, notes };
+/**
+ * A price that applies up to `cap` units a month (the first tier PRICING.md gives), and a line with no price for the
+ * rest: tiers past the first were not found, and are not assumed.
+ */
+function tiered(
+  item: string,
+  quantity: number,
+  price: Price,
+  cap: number,
+  capLabel: string,
+  resource: string,
+): CostLine[] {
+  const first = line(item, Math.min(quantity, cap), price, resource);
+  if (quantity <= cap) return [first];
+  return [
+    first,
+    line(
+      `${item} past ${capLabel}`,
+      quantity - cap,
+      { ...price, value: null, source: `no price past ${capLabel} in PRICING.md`, confidence: "not-found" },
+      resource,
+    ),
+  ];
+}
+
+/** A target's lines and notes before totals: what each target function builds. */
+export interface Draft<T extends CostTarget> {
+  target: T;
+  label?: string;
+  region: string;
+  sizing: string;
+  lines: CostLine[];
+  notes: string[];
+  reference?: boolean;
+  cloudFrontPlan?: FlatRateComparison;
+}
+
+const sum = (lines: CostLine[]) => lines.reduce((s, l) => s + (l.monthlyUsd ?? 0), 0);
+const missing = (lines: CostLine[]) => lines.filter((l) => l.monthlyUsd === null).map((l) => l.item);
+
+/** Totals, completeness and the idle floor (the same draft function at 0 requests). */
+function finish<T extends CostTarget>(draft: Draft<T>, idle: Draft<T>): TargetCost<T> {
+  const unpricedItems = missing(draft.lines);
+  const monthlyUsd = sum(draft.lines);
+  const notes = [...draft.notes];
+  if (unpricedItems.length > 0)
+    notes.push(
+      `incomplete: no price for ${unpricedItems.join(", ")}; $${monthlyUsd.toFixed(2)} is a lower bound, never ranked`,
+    );
+  const out: TargetCost<T> = {
+    target: draft.target,
+    label: draft.label ?? draft.target,
+    region: draft.region,
+    sizing: draft.sizing,
+    monthlyUsd,
+    complete: unpricedItems.length === 0,
+    unpricedItems,
+    idleMonthlyUsd: sum(idle.lines),
+    idleComplete: missing(idle.lines).length === 0,
+    reference: draft.reference ?? false,
+    lines: draft.lines,
+    notes,
+  };
+  if (draft.cloudFrontPlan) out.cloudFrontPlan = draft.cloudFrontPlan;
+  return out;
+}
+
+/** The options at 0 requests/month, the rest of the profile unchanged. */
+export function atZeroRequests(o: PricingOptions): PricingOptions {
+  return { ...o, usage: { ...o.usage, requestsPerMonth: 0 } };
+}
+
+/** Wraps a draft builder so its result carries totals and the idle floor. */
+export function priced<S, T extends CostTarget>(
+  build: (sizing: S, o: PricingOptions) => Draft<T>,
+): (sizing: S, o: PricingOptions) => TargetCost<T> {
+  return (sizing, o) => finish(build(sizing, o), build(sizing, atZeroRequests(o)));
 }
 
 /** The profile with defaults applied. @throws {RangeError} naming the field when a value is out of range. */
@@ -129,11 +228,16 @@ export function usageProfile(u: Partial<UsageProfile> = {}): UsageProfile {
   return v;
 }
 
-/** Shared AWS lines: logs (ingestion and storage), registry storage, key parameters. */
-function awsCommon(prices: (typeof AWS_PRICES)[AwsRegion], u: UsageProfile, o: PricingOptions): CostLine[] {
+/** Shared AWS lines: logs (ingestion and storage), registry storage and, unless `keys` is false, key parameters. */
+export function awsCommon(
+  prices: (typeof AWS_PRICES)[AwsRegion],
+  u: UsageProfile,
+  o: PricingOptions,
+  keys = true,
+): CostLine[] {
   const logGb = (u.requestsPerMonth * u.logBytesPerRequest) / (1024 * MB);
   const retention = o.logRetentionDays ?? DEPLOY_DEFAULTS.logRetentionDays;
-  return [
+  const lines = [
     line("CloudWatch Logs ingestion", logGb, prices.logsIngestion, "aws:cloudwatch/logGroup:LogGroup"),
     line(
       "CloudWatch Logs storage (steady state)",
@@ -142,23 +246,36 @@ function awsCommon(prices: (typeof AWS_PRICES)[AwsRegion], u: UsageProfile, o: P
       "aws:cloudwatch/logGroup:LogGroup",
     ),
     line("ECR image storage", A.imageSizeGb, prices.ecrStorage, "aws:ecr/repository:Repository"),
-    line(
-      "SSM key parameters (standard tier)",
-      o.keyCount ?? 1,
-      prices.ssmStandardParameter,
-      "aws:ssm/parameter:Parameter",
-    ),
   ];
+  if (keys)
+    lines.push(
+      line(
+        "SSM key parameters (standard tier)",
+        o.keyCount ?? 1,
+        prices.ssmStandardParameter,
+        "aws:ssm/parameter:Parameter",
+      ),
+    );
+  return lines;
 }
 
-const responseGb = (u: UsageProfile) => (u.requestsPerMonth * u.avgResponseKb) / MB;
+/** GB of responses a month (KB = 1024 B, GB = 2^30 B). */
+export const responseGb = (u: UsageProfile) => (u.requestsPerMonth * u.avgResponseKb) / MB;
 const avgRps = (u: UsageProfile) => u.requestsPerMonth / SECONDS_PER_MONTH;
+/** AWS "first 10 TB" tiers, in the model's GB. */
+const TEN_TB_GB = 10 * 1024;
+
+/** AWS data transfer out to the internet at the first-10-TB price; past 10 TB, an unpriced line. */
+export function awsDataTransferOut(item: string, gb: number, price: Price, resource: string): CostLine[] {
+  return tiered(item, gb, price, TEN_TB_GB, "10 TB", resource);
+}
 
 /** Lambda (arm64) behind API Gateway REST, as components/lambda-mcp-service.ts builds it. */
-export function lambdaCost(sizing: LambdaSizing, o: PricingOptions): TargetCost {
+export const lambdaCost = priced((sizing: LambdaSizing, o: PricingOptions): Draft<"lambda"> => {
   const u = usageProfile(o.usage);
   const prices = AWS_PRICES[o.region];
-  const memGb = (sizing.memoryMiB ?? DEPLOY_DEFAULTS.memoryMiB) / 1024;
+  const memMiB = sizing.memoryMiB ?? DEPLOY_DEFAULTS.memoryMiB;
+  const memGb = memMiB / 1024;
   const R = u.requestsPerMonth;
   const gbSeconds = R * (u.avgDurationMs / 1000) * memGb + R * A.lambdaColdStartRate * (A.lambdaInitMs / 1000) * memGb;
   const free = u.freeTier;
@@ -201,11 +318,22 @@ export function lambdaCost(sizing: LambdaSizing, o: PricingOptions): TargetCost 
       ),
     );
   lines.push(
-    line("Data transfer out (API Gateway)", responseGb(u), prices.dataTransferOut, "aws:apigateway/restApi:RestApi"),
+    ...awsDataTransferOut(
+      "Data transfer out (API Gateway)",
+      responseGb(u),
+      prices.dataTransferOut,
+      "aws:apigateway/restApi:RestApi",
+    ),
   );
   const notes = [`cold starts: ${A.lambdaColdStartRate * 100}% of requests, ${A.lambdaInitMs} ms INIT each`];
-  return result("lambda", o.region, [...lines, ...awsCommon(prices, u, o)], notes);
-}
+  return {
+    target: "lambda",
+    region: o.region,
+    sizing: `arm64, ${memMiB} MiB, API Gateway REST`,
+    lines: [...lines, ...awsCommon(prices, u, o)],
+    notes,
+  };
+});
 
 /** Tasks needed at peak, in whole steps: ceil(peak req/s × duration ÷ (vCPU × concurrency per vCPU)). */
 export function stepsNeeded(u: UsageProfile, vcpu: number): number {
@@ -213,13 +341,18 @@ export function stepsNeeded(u: UsageProfile, vcpu: number): number {
   return Math.max(1, Math.ceil(peakConcurrent / (vcpu * A.concurrencyPerVcpu)));
 }
 
-/** ECS Fargate (arm64) behind an ALB, CloudFront and WAF, as components/fargate-mcp-service.ts builds it. */
-export function fargateCost(sizing: FargateSizing, o: PricingOptions): TargetCost {
+/**
+ * ECS Fargate (arm64) behind an ALB, CloudFront and WAF, as components/fargate-mcp-service.ts builds it. CloudFront
+ * and WAF are priced pay-as-you-go (what the stack deploys); `cloudFrontPlan` compares the cheapest fitting flat-rate
+ * plan (cloudfront-plans.ts). The CloudFront always-free allowance (1 TB, 10M requests) applies with `freeTier`.
+ */
+export const fargateCost = priced((sizing: FargateSizing, o: PricingOptions): Draft<"fargate"> => {
   const u = usageProfile(o.usage);
   const prices = AWS_PRICES[o.region];
   const f = DEPLOY_DEFAULTS.fargate;
   const cpu = sizing.cpu ?? f.cpu;
-  const memGb = (sizing.memoryMiB ?? DEPLOY_DEFAULTS.memoryMiB) / 1024;
+  const memMiB = sizing.memoryMiB ?? DEPLOY_DEFAULTS.memoryMiB;
+  const memGb = memMiB / 1024;
   const minTasks = sizing.minTasks ?? f.minTasks;
   const maxTasks = sizing.maxTasks ?? f.maxTasks;
   const needed = stepsNeeded(u, cpu);
@@ -235,6 +368,9 @@ export function fargateCost(sizing: FargateSizing, o: PricingOptions): TargetCos
   const lcu = Math.max(processedGbPerHour, rps / 1000);
   const privateSubnets = sizing.privateSubnets ?? false;
   const R = u.requestsPerMonth;
+  const free = u.freeTier;
+  const gbOut = responseGb(u);
+  const CF = "aws:cloudfront/distribution:Distribution";
   const lines = [
     line("Fargate vCPU (ARM)", tasks * cpu * H, prices.fargateArmVcpuHour, "aws:ecs/service:Service"),
     line("Fargate memory (ARM)", tasks * memGb * H, prices.fargateArmGbHour, "aws:ecs/service:Service"),
@@ -244,12 +380,19 @@ export function fargateCost(sizing: FargateSizing, o: PricingOptions): TargetCos
     line("WAF web ACL", 1, prices.wafWebAcl, "aws:wafv2/webAcl:WebAcl"),
     line("WAF rules (per key, per IP, common rule set)", 3, prices.wafRule, "aws:wafv2/webAcl:WebAcl"),
     line("WAF requests", R / 1e6, prices.wafRequests, "aws:wafv2/webAcl:WebAcl"),
-    line("CloudFront HTTPS requests", R / 1e4, prices.cloudFrontRequests, "aws:cloudfront/distribution:Distribution"),
     line(
+      "CloudFront HTTPS requests",
+      Math.max(0, R - (free ? FREE_TIERS.cloudFrontRequests.value : 0)) / 1e4,
+      prices.cloudFrontRequests,
+      CF,
+    ),
+    ...tiered(
       "CloudFront data transfer out",
-      responseGb(u),
+      Math.max(0, gbOut - (free ? FREE_TIERS.cloudFrontGb.value : 0)),
       prices.cloudFrontTransfer,
-      "aws:cloudfront/distribution:Distribution",
+      TEN_TB_GB,
+      "10 TB",
+      CF,
     ),
   ];
   if (privateSubnets) {
@@ -267,18 +410,36 @@ export function fargateCost(sizing: FargateSizing, o: PricingOptions): TargetCos
   } else {
     lines.push(line("Public IPv4 (tasks)", tasks * H, prices.publicIpv4Hour, "aws:ecs/service:Service"));
   }
-  return result("fargate", o.region, [...lines, ...awsCommon(prices, u, o)], notes);
-}
+  const all = [...lines, ...awsCommon(prices, u, o)];
+  const cloudFrontPlan = compareFlatRate(all, R, gbOut);
+  notes.push(cloudFrontPlan.summary);
+  return {
+    target: "fargate",
+    region: o.region,
+    sizing: `${minTasks}-${maxTasks} tasks of ${cpu} vCPU, ${memMiB} MiB, ${privateSubnets ? "private subnets + NAT" : "public subnets"}, CloudFront pay-as-you-go`,
+    lines: all,
+    notes,
+    cloudFrontPlan,
+  };
+});
 
-/** Cloud Run v2 with request-based billing, and the optional LB edge, as components/cloudrun-mcp-service.ts builds it. */
-export function cloudRunCost(sizing: CloudRunSizing, o: PricingOptions): TargetCost {
+/**
+ * Cloud Run v2 with request-based billing, and the optional LB edge, as components/cloudrun-mcp-service.ts builds it.
+ * Internet egress is Premium tier (first TiB priced; an Asia source has no price). Cloud Logging: the app's lines, and
+ * with the LB edge its request logs sampled at DEPLOY_DEFAULTS.cloudrun.edgeLogSampleRate (about 1.5 KB an entry,
+ * components/cloudrun/load-balancer-edge.ts); the free 50 GiB per project applies with `freeTier`. Logs stay in the
+ * _Default bucket (30 days, included); the retention line is priced for anything kept longer.
+ */
+export const cloudRunCost = priced((sizing: CloudRunSizing, o: PricingOptions): Draft<"cloudrun"> => {
   const u = usageProfile(o.usage);
   const region = o.gcpRegion ?? (o.region === "us-east-1" ? "us-central1" : "asia-northeast1");
   const prices = GCP_PRICES[region];
   const d = DEPLOY_DEFAULTS.cloudrun;
   const cpu = sizing.cpu ?? d.cpu;
-  const memGib = (sizing.memoryMiB ?? DEPLOY_DEFAULTS.memoryMiB) / 1024;
+  const memMiB = sizing.memoryMiB ?? DEPLOY_DEFAULTS.memoryMiB;
+  const memGib = memMiB / 1024;
   const concurrency = sizing.concurrency ?? d.concurrency;
+  const edge = sizing.edge ?? "none";
   const R = u.requestsPerMonth;
   const durS = u.avgDurationMs / 1000;
   // Request-based billing charges instance time while at least one request runs. Overlapping requests share an
@@ -286,31 +447,49 @@ export function cloudRunCost(sizing: CloudRunSizing, o: PricingOptions): TargetC
   const sharing = Math.max(1, Math.min(concurrency, avgRps(u) * durS));
   const instanceSeconds = (R * durS) / sharing;
   const free = u.freeTier;
+  const egressFree = free && region === "us-central1" ? FREE_TIERS.runEgressGibNorthAmerica.value : 0;
+  const appLogGib = (R * u.logBytesPerRequest) / (1024 * MB);
+  const edgeLogGib = edge === "loadbalancer" ? (R * d.edgeLogSampleRate * EDGE_LOG_ENTRY_KB) / MB : 0;
+  const logGib = appLogGib + edgeLogGib;
+  const SVC = "gcp:cloudrunv2/service:Service";
   const lines = [
     line(
       "Cloud Run vCPU (request-based)",
       Math.max(0, instanceSeconds * cpu - (free ? FREE_TIERS.runVcpuSeconds.value : 0)),
       prices.runVcpuSecond,
-      "gcp:cloudrunv2/service:Service",
+      SVC,
     ),
     line(
       "Cloud Run memory (request-based)",
       Math.max(0, instanceSeconds * memGib - (free ? FREE_TIERS.runGibSeconds.value : 0)),
       prices.runGibSecond,
-      "gcp:cloudrunv2/service:Service",
+      SVC,
     ),
     line(
       "Cloud Run requests",
       Math.max(0, R - (free ? FREE_TIERS.runRequests.value : 0)) / 1e6,
       prices.runRequests,
-      "gcp:cloudrunv2/service:Service",
+      SVC,
     ),
-    line("Internet egress (Premium tier)", responseGb(u), prices.egress, "gcp:cloudrunv2/service:Service"),
+    ...tiered(
+      "Internet egress (Premium tier)",
+      Math.max(0, responseGb(u) - egressFree),
+      prices.egress,
+      1024,
+      "the first TiB",
+      SVC,
+    ),
     line(
-      "Cloud Logging ingestion",
-      (R * u.logBytesPerRequest) / (1024 * MB),
+      edge === "loadbalancer" ? "Cloud Logging ingestion (app and sampled LB logs)" : "Cloud Logging ingestion",
+      Math.max(0, logGib - (free ? FREE_TIERS.loggingGib.value : 0)),
       prices.logging,
-      "gcp:cloudrunv2/service:Service",
+      SVC,
+    ),
+    line(
+      "Cloud Logging retention past 30 days",
+      (logGib * Math.max(0, CLOUD_RUN_LOG_RETENTION_DAYS - CLOUD_LOGGING_INCLUDED_RETENTION_DAYS)) / 30,
+      prices.loggingRetention,
+      SVC,
     ),
     line(
       "Secret Manager versions (mirrored keys)",
@@ -331,7 +510,7 @@ export function cloudRunCost(sizing: CloudRunSizing, o: PricingOptions): TargetC
       "aws:ssm/parameter:Parameter",
     ),
   ];
-  if ((sizing.edge ?? "none") === "loadbalancer") {
+  if (edge === "loadbalancer") {
     lines.push(
       line(
         "Load balancer forwarding rule",
@@ -351,15 +530,26 @@ export function cloudRunCost(sizing: CloudRunSizing, o: PricingOptions): TargetC
     );
   }
   const notes = [`instance time shared by up to ${concurrency} concurrent requests; min instances 0 (no idle charge)`];
-  return result("cloudrun", region, lines, notes);
-}
+  return {
+    target: "cloudrun",
+    region,
+    sizing: `${cpu} vCPU, ${memMiB} MiB, concurrency ${concurrency}, edge ${edge}`,
+    lines,
+    notes,
+  };
+});
+
+/** Bytes of one load-balancer request-log entry, KB (components/cloudrun/load-balancer-edge.ts: "~1.5 KB per entry"). */
+const EDGE_LOG_ENTRY_KB = 1.5;
+/** Cloud Run's logs go to the _Default bucket, which keeps them 30 days (the component sets no other bucket). */
+const CLOUD_RUN_LOG_RETENTION_DAYS = 30;
 
 const T4G_PRICE = { "t4g.nano": "t4gNanoHour", "t4g.micro": "t4gMicroHour", "t4g.small": "t4gSmallHour" } as const;
 /** vCPUs of the priced types (all t4g sizes up to large have 2). */
 const T4G_VCPU = 2;
 
 /** One EC2 Graviton host with Docker and nginx, as components/ec2-docker-mcp-service.ts builds it. */
-export function ec2Cost(sizing: Ec2Sizing, o: PricingOptions): TargetCost {
+export const ec2Cost = priced((sizing: Ec2Sizing, o: PricingOptions): Draft<"ec2"> => {
   const u = usageProfile(o.usage);
   const prices = AWS_PRICES[o.region];
   const type = sizing.instanceType ?? DEPLOY_DEFAULTS.ec2.instanceType;
@@ -384,17 +574,23 @@ export function ec2Cost(sizing: Ec2Sizing, o: PricingOptions): TargetCost {
     line(`EC2 ${type}`, needed * H, instancePrice, "aws:ec2/instance:Instance"),
     line("EBS gp3 root volume", needed * DEPLOY_DEFAULTS.ec2.rootVolumeGiB, prices.ebsGp3, "aws:ec2/instance:Instance"),
     line("Public IPv4 (Elastic IP)", needed * H, prices.publicIpv4Hour, "aws:ec2/eip:Eip"),
-    line("Data transfer out", responseGb(u), prices.dataTransferOut, "aws:ec2/instance:Instance"),
+    ...awsDataTransferOut("Data transfer out", responseGb(u), prices.dataTransferOut, "aws:ec2/instance:Instance"),
   ];
-  return result("ec2", o.region, [...lines, ...awsCommon(prices, u, o)], notes);
-}
+  return {
+    target: "ec2",
+    region: o.region,
+    sizing: `one ${type}, ${DEPLOY_DEFAULTS.ec2.rootVolumeGiB} GB gp3`,
+    lines: [...lines, ...awsCommon(prices, u, o)],
+    notes,
+  };
+});
 
 /** All four targets with their default sizing. */
 export function estimateAll(o: PricingOptions): TargetCost[] {
   return [lambdaCost({}, o), fargateCost({}, o), cloudRunCost({}, o), ec2Cost({}, o)];
 }
 
-/** Lines whose price was not found: listed so the total is never mistaken for complete. */
-export function unpriced(cost: TargetCost): CostLine[] {
-  return cost.lines.filter((l) => l.unitPriceUsd === null);
+/** Lines whose price was not found and whose quantity is not 0: the total is a lower bound while any remain. */
+export function unpriced(cost: TargetCost<CostTarget>): CostLine[] {
+  return cost.lines.filter((l) => l.monthlyUsd === null);
 }

@@ -1,6 +1,7 @@
 /**
  * List prices for the cost model, transcribed from ../shared/PRICING.md (gathered 2026-09/10 from the providers' pages,
- * the AWS Price List API and Infracost fixtures). USD, without tax. Every figure carries its unit, source, date checked
+ * the AWS Price List API and Infracost fixtures; CloudFront, Google egress and logging, and AgentCore added 2026-11 from
+ * its section A.5b). USD, without tax. Every figure carries its unit, source, date checked
  * and confidence. A figure PRICING.md marks single-source is `single-source`; one it could not find is `not-found` with
  * `value: null`, and is never replaced by a guess: the model shows the line with no price and a footnote.
  */
@@ -46,6 +47,13 @@ export const HOURS_PER_MONTH = 730;
 
 const IC = "Infracost fixture";
 const PL = "AWS Price List API";
+/** PRICING.md A.5b: CloudFront data transfer (official page, agrees with two secondary sources). */
+const CF_TRANSFER = "aws.amazon.com/cloudfront/pricing (stored); bybowu, duckbillhq";
+/** PRICING.md A.5b: the stored pricing page did not render the request table; AWS's long-standing figure. */
+const CF_REQUESTS =
+  "aws.amazon.com/cloudfront/pricing request table (not rendered in the stored copy; long-standing figure)";
+/** PRICING.md A.5b; the idle-timeout default is from an open-source integration, hence single-source. */
+const AGENTCORE = "aws.amazon.com/bedrock/agentcore/pricing (stored)";
 
 export const AWS_PRICES = {
   "us-east-1": {
@@ -93,8 +101,10 @@ export const AWS_PRICES = {
     wafWebAcl: p(5, "web ACL-month", `${IC} wafv2_web_acl_test.golden`, "2026-09"),
     wafRule: p(1, "rule-month", `${IC} wafv2_web_acl_test.golden`, "2026-09"),
     wafRequests: p(0.6, "1M requests", `${IC} wafv2_web_acl_test.golden`, "2026-09"),
-    cloudFrontRequests: p(null, "10k HTTPS requests", "not in PRICING.md", "2026-09", "not-found"),
-    cloudFrontTransfer: p(null, "GB out", "not in PRICING.md", "2026-09", "not-found"),
+    cloudFrontRequests: p(0.01, "10k HTTPS requests (North America)", CF_REQUESTS, "2026-11", "single-source"),
+    cloudFrontTransfer: p(0.085, "GB out (North America, first 10 TB)", CF_TRANSFER, "2026-11"),
+    agentCoreVcpuHour: p(0.0895, "vCPU-hour of active CPU", AGENTCORE, "2026-11", "single-source"),
+    agentCoreGbHour: p(0.00945, "GB-hour of peak memory", AGENTCORE, "2026-11", "single-source"),
     ecrStorage: p(0.1, "GB-month", `${IC} ecr_repository_test.golden`, "2026-09"),
     ebsGp3: p(0.08, "GB-month (gp3)", `${IC} ebs_volume_test.golden`, "2026-09"),
     t4gNanoHour: p(
@@ -172,8 +182,22 @@ export const AWS_PRICES = {
     wafWebAcl: p(5, "web ACL-month", `${PL} APN1-WebACL, id 69350642361`, "2026-09"),
     wafRule: p(1, "rule-month", `${PL} APN1-Rule, id 69350642361`, "2026-09"),
     wafRequests: p(0.6, "1M requests", `${PL} APN1-Request, id 69350642361`, "2026-09"),
-    cloudFrontRequests: p(null, "10k HTTPS requests", "not in PRICING.md", "2026-09", "not-found"),
-    cloudFrontTransfer: p(null, "GB out", "not in PRICING.md", "2026-09", "not-found"),
+    cloudFrontRequests: p(0.012, "10k HTTPS requests (Japan)", CF_REQUESTS, "2026-11", "single-source"),
+    cloudFrontTransfer: p(0.114, "GB out (Japan, first 10 TB)", CF_TRANSFER, "2026-11"),
+    agentCoreVcpuHour: p(
+      null,
+      "vCPU-hour of active CPU",
+      "AgentCore Tokyo price not checked (PRICING.md A.5b)",
+      "2026-11",
+      "not-found",
+    ),
+    agentCoreGbHour: p(
+      null,
+      "GB-hour of peak memory",
+      "AgentCore Tokyo price not checked (PRICING.md A.5b)",
+      "2026-11",
+      "not-found",
+    ),
     ecrStorage: p(0.1, "GB-month", `${PL} APN1-TimedStorage-ByteHrs (ECR), id 69311764830`, "2026-09"),
     ebsGp3: p(0.096, "GB-month (gp3)", `${PL} APN1-EBS:VolumeUsage.gp3, id 68351973613`, "2026-09"),
     t4gNanoHour: p(
@@ -209,6 +233,8 @@ export const AWS_PRICES = {
 const RUN = "cloud.google.com/run/pricing (stored copy)";
 const LB = "cloud.google.com/load-balancing/pricing (stored copies)";
 const ARMOR = "secondary sources x5; official armor/pricing not captured";
+const EGRESS = "cloud.google.com/run/pricing (Premium tier); brainagents.ai $0.085-0.12, cloudbolt (secondary)";
+const LOGGING = "cloud.google.com/stackdriver/pricing (stored copies)";
 
 /** Tier 1 Cloud Run prices are the same in both regions (Cloud Run locations page). */
 function gcp(region: GcpRegion) {
@@ -231,8 +257,14 @@ function gcp(region: GcpRegion) {
       "2026-09",
     ),
     artifactStorage: p(0.1, "GB-month over 0.5 GB", "cloud.google.com/artifact-registry/pricing", "2026-09"),
-    egress: p(null, "GB out (Premium tier)", "not in PRICING.md", "2026-09", "not-found"),
-    logging: p(null, "GiB ingested", "not in PRICING.md", "2026-09", "not-found"),
+    // PRICING.md A.5b: $0.085 to $0.12 per GiB for the first TiB from a North America source; the conservative $0.12,
+    // single-source. An Asia source was not found (A.7), so asia-northeast1 has no price and its line stays unpriced.
+    egress:
+      region === "us-central1"
+        ? p(0.12, "GiB out (Premium tier, first TiB)", EGRESS, "2026-11", "single-source")
+        : p(null, "GiB out (Premium tier)", "Asia source not found (PRICING.md A.5b, A.7)", "2026-11", "not-found"),
+    logging: p(0.5, "GiB ingested past the free 50 GiB (30 days retention included)", LOGGING, "2026-11"),
+    loggingRetention: p(0.01, "GiB-month retained past 30 days", LOGGING, "2026-11"),
   };
 }
 
@@ -241,14 +273,31 @@ export const GCP_PRICES: Record<GcpRegion, ReturnType<typeof gcp>> = {
   "asia-northeast1": gcp("asia-northeast1"),
 };
 
-/** Published free allowances, applied only when the profile asks for free tiers. */
+/**
+ * Published free allowances, applied only when the profile asks for free tiers (`freeTier`): each is per account,
+ * billing account or project, so with the toggle off the model assumes the account's other workloads use them.
+ */
 export const FREE_TIERS = {
   lambdaRequests: { value: 1_000_000, unit: "requests/month", source: "AWS Lambda pricing page (always free)" },
   lambdaGbSeconds: { value: 400_000, unit: "GB-seconds/month", source: "AWS Lambda pricing page (always free)" },
   runVcpuSeconds: { value: 180_000, unit: "vCPU-seconds/month", source: RUN },
   runGibSeconds: { value: 360_000, unit: "GiB-seconds/month", source: RUN },
   runRequests: { value: 2_000_000, unit: "requests/month", source: RUN },
+  /** "Included in Always Free Tier", every account (PRICING.md A.5b). 1 TB is taken as 1,024 GB (the model's GB is 2^30 B). */
+  cloudFrontGb: { value: 1024, unit: "GB out/month", source: "aws.amazon.com/cloudfront/pricing (Always Free)" },
+  cloudFrontRequests: {
+    value: 10_000_000,
+    unit: "HTTP/HTTPS requests/month",
+    source: "aws.amazon.com/cloudfront/pricing (Always Free)",
+  },
+  /** Cloud Run's free tier: 1 GiB of internet egress within North America (so only from us-central1 here). */
+  runEgressGibNorthAmerica: { value: 1, unit: "GiB out/month", source: RUN },
+  /** Cloud Logging: first 50 GiB ingested per project per month (PRICING.md A.5b). */
+  loggingGib: { value: 50, unit: "GiB ingested/month", source: LOGGING },
 } as const;
+
+/** Cloud Logging's _Default bucket keeps logs 30 days, included in the ingestion price (PRICING.md A.5b). */
+export const CLOUD_LOGGING_INCLUDED_RETENTION_DAYS = 30;
 
 /** Always free regardless of the toggle (it is not a trial). */
 export const ARTIFACT_REGISTRY_FREE_GB = 0.5;
