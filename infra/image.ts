@@ -99,6 +99,10 @@ export function buildAndPushImage(
       // `pulumi preview` does not build (the provider's default is to build, emulated for a foreign platform):
       // docker-build 0.0.22 `buildOnPreview`, "Setting this to `false` will always skip image builds during previews".
       buildOnPreview: false,
+      // No compile-cache warm-up: it runs on the target platform (emulated, QEMU, when the builder's CPU differs) and
+      // Node's cache is keyed by the CPU's V8 feature tag, so a cache warmed on the build machine misses on Lambda,
+      // Fargate and Cloud Run hosts anyway (server/Dockerfile, COMPILE_CACHE). The same on every build machine (F7).
+      buildArgs: { COMPILE_CACHE: "none" },
       tags: [pulumi.interpolate`${args.repositoryUrl}:latest`],
       registries: [
         {

@@ -6,12 +6,23 @@
  * Load: autocannon, 10 connections, BENCH_SECONDS (default 10) s of POST /mcp tools/call echo, SSE responses (the
  * default mode), rate limits raised out of the way. Cold start: ms from spawn to the first 200 on /health, median of
  * 5. RSS: after start (idle) and after the load, from /proc (Linux) or process.memoryUsage of the child.
+ *
+ * Container cold start (needs a Docker engine, tests/helpers/docker-engine.ts; skipped with a line saying why
+ * otherwise): server/Dockerfile built twice in the same run, COMPILE_CACHE=warm and COMPILE_CACHE=none, then 5 starts
+ * of each, alternating, run as Fargate runs it (`--read-only`, host network). Three figures per start: ms from
+ * `docker run` (create + start) to the first 200 on the health path (what a platform waits for); from `docker start`
+ * (without the file system setup, a full copy of the image on the vfs storage driver); and the server's own
+ * `coldStartMs` from its "listening" log line (process start to listening, the part the compile cache acts on). Medians of 5, and
+ * the ratio warm / none of each (the project's rule: a speed is a ratio against a peer the same run starts).
+ * BENCH_CONTAINER=0 skips it.
  */
 import { type ChildProcess, execSync, spawn } from "node:child_process";
 import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import autocannon from "autocannon";
+import { EDGE_AND_APP_DEFAULTS } from "../../infra/core/defaults.js";
+import { buildServerImage, docker, dockerCli, engineMissing } from "../helpers/docker-engine.js";
 import { node22 } from "../helpers/node22.js";
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
@@ -149,3 +160,68 @@ console.log(`RSS idle: ${fmt(idleRss)} MiB, after load: ${fmt(loadedRss)} MiB`);
 console.log(
   `cold start (spawn to first 200 on /health), median of 5: ${fmt(colds[2] ?? 0)} ms [${colds.map(fmt).join(", ")}]`,
 );
+
+// Container cold start, with and without the compile cache warmed at build.
+const HEALTH = EDGE_AND_APP_DEFAULTS.healthPath;
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? Number.NaN;
+
+interface ContainerStart {
+  /** `docker create` + `docker start` (what `docker run` does) to the first 200, ms. */
+  runToHealthMs: number;
+  /** `docker start` to the first 200, ms: without the container's file system setup (a full copy on vfs). */
+  startToHealthMs: number;
+  /** The server's own figure: process start to listening, ms. */
+  coldStartMs: number;
+}
+
+async function containerStart(image: string, port: number): Promise<ContainerStart> {
+  const name = `mcp-anywhere-bench-${process.pid}-${port}`;
+  const t0 = performance.now();
+  docker(["create", "--name", name, "--read-only", "--network", "host", "-e", "PORT", "-e", "MCP_API_KEYS", image], {
+    env: { PORT: String(port), MCP_API_KEYS: KEY },
+  });
+  try {
+    const t1 = performance.now();
+    docker(["start", name]);
+    await waitHealthy(`http://127.0.0.1:${port}${HEALTH}`, 60_000);
+    const t2 = performance.now();
+    const logs = docker(["logs", name]);
+    const coldStartMs = Number(/"coldStartMs":(\d+)/.exec(logs)?.[1] ?? Number.NaN);
+    return { runToHealthMs: t2 - t0, startToHealthMs: t2 - t1, coldStartMs };
+  } finally {
+    docker(["rm", "-f", name]);
+  }
+}
+
+const missing = process.env.BENCH_CONTAINER === "0" ? "BENCH_CONTAINER=0" : engineMissing();
+if (missing) {
+  console.log(`\ncontainer cold start: skipped (${missing})`);
+} else {
+  const warm = buildServerImage("warm");
+  const none = buildServerImage("none");
+  console.log(
+    `\ncontainer cold start (${dockerCli()?.bin}; images built in ${fmt(warm.ms / 1000)} s and ${fmt(none.ms / 1000)} s)`,
+  );
+  const runs: Record<"warm" | "none", ContainerStart[]> = { warm: [], none: [] };
+  for (let i = 0; i < 5; i++) {
+    runs.warm.push(await containerStart(warm.tag, 19400 + i));
+    runs.none.push(await containerStart(none.tag, 19450 + i));
+  }
+  const m = (k: "warm" | "none", f: keyof ContainerStart) => median(runs[k].map((r) => r[f]));
+  console.log("| measure (median of 5) | compile cache warmed | no compile cache | ratio warm / none |");
+  console.log("|---|---|---|---|");
+  for (const [label, f] of [
+    [`docker run to first 200 on ${HEALTH} (ms)`, "runToHealthMs"],
+    [`docker start to first 200 on ${HEALTH} (ms)`, "startToHealthMs"],
+    ["process start to listening, coldStartMs (ms)", "coldStartMs"],
+  ] as const) {
+    console.log(
+      `| ${label} | ${fmt(m("warm", f))} | ${fmt(m("none", f))} | ${(m("warm", f) / m("none", f)).toFixed(2)} |`,
+    );
+  }
+  for (const k of ["warm", "none"] as const) {
+    console.log(
+      `${k}: ${runs[k].map((r) => `${fmt(r.runToHealthMs)}/${fmt(r.startToHealthMs)}/${r.coldStartMs}`).join(", ")} (run/start to health, coldStartMs)`,
+    );
+  }
+}

@@ -2,9 +2,11 @@
  * Plays a Dockerfile without a Docker engine: each stage gets a directory standing for its root file system; COPY
  * honours .dockerignore and fails on a missing source, as `docker build` does; RUN executes the same shell commands in
  * the stage's WORKDIR with its ENV; COPY --from=<stage> reads the earlier stage's directory. COPY --from=<image> from
- * an external image cannot be fetched here and is recorded instead. ENV values that are absolute paths under the
- * stage's WORKDIR are mapped into the stage directory when RUN or CMD execute. What it cannot check: base-image
- * contents.
+ * an external image cannot be fetched here and is recorded instead, and so is a COPY --from=<stage> whose stage is an
+ * external image (`FROM <image> AS name`) and holds nothing here. `FROM <earlier stage>` starts from a copy of that
+ * stage (files, ENV, USER, WORKDIR, CMD, HEALTHCHECK); `${ARG}` in FROM takes the global ARG's default or `buildArgs`.
+ * ENV values that are absolute paths under the stage's WORKDIR are mapped into the stage directory when RUN or CMD
+ * execute. What it cannot check: base-image contents, file ownership (COPY --chown, USER for RUN).
  */
 import { execSync } from "node:child_process";
 import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync } from "node:fs";
@@ -17,6 +19,8 @@ const ignore = createRequire(import.meta.url)("@balena/dockerignore") as typeof 
 
 export interface StageResult {
   name: string;
+  /** What FROM named after ARG expansion: an external image or an earlier stage's name. */
+  from: string;
   /** Host directory standing for the stage's `/`. */
   root: string;
   workdir: string;
@@ -57,10 +61,19 @@ function listFiles(dir: string): string[] {
  * @param dockerfile - the Dockerfile's text.
  * @param context - the build context directory (where .dockerignore is read).
  * @param work - an empty scratch directory.
+ * @param buildArgs - `--build-arg` values for the global ARGs (those before the first FROM).
  * @returns every stage, last one being the image.
  * @throws {DockerfileSimError} on a missing or ignored COPY source, a failing RUN, or an unknown stage.
  */
-export function simulateDockerBuild(dockerfile: string, context: string, work: string): StageResult[] {
+export function simulateDockerBuild(
+  dockerfile: string,
+  context: string,
+  work: string,
+  buildArgs: Record<string, string> = {},
+): StageResult[] {
+  const globalArgs: Record<string, string> = {};
+  const expand = (text: string) =>
+    text.replace(/\$\{?([A-Za-z_][A-Za-z0-9_]*)\}?/g, (m, n: string) => buildArgs[n] ?? globalArgs[n] ?? m);
   const ignorePath = join(context, ".dockerignore");
   const ig = ignore().add(existsSync(ignorePath) ? readFileSync(ignorePath, "utf8") : "");
   const stages: StageResult[] = [];
@@ -73,22 +86,35 @@ export function simulateDockerBuild(dockerfile: string, context: string, work: s
     const content = ins.getArgumentsContent() ?? "";
     if (keyword === "FROM") {
       const name = (ins as unknown as { getBuildStage(): string | null }).getBuildStage() ?? `stage${stages.length}`;
+      const from = expand(
+        ins
+          .getArguments()
+          .map((a) => a.getValue())
+          .find((a) => !a.startsWith("--")) ?? "",
+      );
+      const parent = stages.find((s) => s.name === from);
       stage = {
         name,
+        from,
         root: join(work, name),
-        workdir: "/",
-        env: {},
-        user: undefined,
-        cmd: undefined,
-        healthcheck: undefined,
-        externalCopies: [],
+        workdir: parent?.workdir ?? "/",
+        env: { ...parent?.env },
+        user: parent?.user,
+        cmd: parent?.cmd,
+        healthcheck: parent?.healthcheck,
+        externalCopies: [...(parent?.externalCopies ?? [])],
       };
       mkdirSync(stage.root, { recursive: true });
+      if (parent) cpSync(parent.root, stage.root, { recursive: true });
       stages.push(stage);
       continue;
     }
     if (!stage) {
-      if (keyword === "ARG") continue;
+      if (keyword === "ARG") {
+        const [k, v] = content.trim().split(/=(.*)/s);
+        if (k) globalArgs[k] = v ?? "";
+        continue;
+      }
       throw new DockerfileSimError(`${keyword} before FROM`);
     }
     switch (keyword) {
@@ -142,8 +168,10 @@ export function simulateDockerBuild(dockerfile: string, context: string, work: s
           throw new DockerfileSimError(`${keyword} ${content}: needs a source and a dest`);
         const from = flag(ins, "from");
         const fromStage = from === undefined ? undefined : stages.find((s) => s.name === from);
-        if (from !== undefined && !fromStage) {
-          stage.externalCopies.push(`${from} ${args.join(" ")} -> ${dest}`);
+        const imageStage =
+          fromStage && !stages.some((s) => s.name === fromStage.from) && listFiles(fromStage.root).length === 0;
+        if (from !== undefined && (!fromStage || imageStage)) {
+          stage.externalCopies.push(`${imageStage ? fromStage?.from : from} ${args.join(" ")} -> ${dest}`);
           break;
         }
         const destPath = inImage(dest);
@@ -161,7 +189,9 @@ export function simulateDockerBuild(dockerfile: string, context: string, work: s
           const target = intoDir ? join(destPath, src.split("/").pop() ?? src) : destPath;
           if (statSync(srcPath).isDirectory()) {
             const files = listFiles(srcPath).filter((f) => fromStage || !ig.ignores(posix.join(src, f)));
-            if (files.length === 0) throw new DockerfileSimError(`${keyword} ${src}: every file is excluded`);
+            if (files.length === 0 && !fromStage)
+              throw new DockerfileSimError(`${keyword} ${src}: every file is excluded`);
+            mkdirSync(destPath, { recursive: true });
             for (const f of files) {
               mkdirSync(dirname(join(destPath, f)), { recursive: true });
               cpSync(join(srcPath, f), join(destPath, f));

@@ -3,7 +3,9 @@
  * (npm ci, npm run build) run on a copy of the context filtered by .dockerignore, the image stage's CMD starts, and its
  * HEALTHCHECK passes. Synthetic Dockerfiles prove that a missing or ignored file fails the check.
  */
+import { execFileSync } from "node:child_process";
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { expect } from "chai";
@@ -12,6 +14,8 @@ import { node22 } from "../helpers/node22.js";
 import { ROOT, spawnProcess } from "../helpers/process.js";
 import { newKey } from "../helpers/secrets.js";
 
+// CommonJS package whose typings declare a default export (as in tests/helpers/dockerfile-sim.ts).
+const ignore = createRequire(import.meta.url)("@balena/dockerignore") as typeof import("@balena/dockerignore").default;
 const DOCKERFILE = readFileSync(join(ROOT, "server/Dockerfile"), "utf8");
 
 /** Runs an exec-form command as the image would: `node` is this machine's node, cwd is the image's WORKDIR. */
@@ -40,13 +44,14 @@ describe("server/Dockerfile", function () {
       image = stages[stages.length - 1] as StageResult;
     });
 
-    it("is multi-stage, with a non-root final USER and a HEALTHCHECK on /healthz", () => {
-      expect(stages.map((s) => s.name)).to.deep.equal(["build", "runtime"]);
+    it("is multi-stage, with a non-root final USER and a HEALTHCHECK on /health", () => {
+      expect(stages.map((s) => s.name)).to.include.members(["build", "runtime"]);
+      expect(image.name).to.equal("runtime");
       expect(image.user)
         .to.be.a("string")
         .and.not.match(/^(root|0)(:|$)/);
-      expect(image.healthcheck?.join(" ")).to.include("/healthz");
-      expect(image.env).to.include({ PORT: "8080", AWS_LWA_READINESS_CHECK_PATH: "/healthz", NODE_ENV: "production" });
+      expect(image.healthcheck?.join(" ")).to.include("/health");
+      expect(image.env).to.include({ PORT: "8080", AWS_LWA_READINESS_CHECK_PATH: "/health", NODE_ENV: "production" });
     });
 
     it("ships only the bundle: no node_modules, no sources, no tests in the image", () => {
@@ -77,12 +82,28 @@ describe("server/Dockerfile", function () {
       expect(image.env.NODE_COMPILE_CACHE).to.equal("/app/.compile-cache");
     });
 
-    it("starts from its CMD, answers /healthz, and its HEALTHCHECK command exits 0", async () => {
+    it("COMPILE_CACHE=none: no RUN in any stage of the target platform, so cross-arch builds need no emulation", () => {
+      // Stages of the target platform are those not pinned to $BUILDPLATFORM; with COMPILE_CACHE=none the image is
+      // runtime-none + runtime, built from COPY/ENV/WORKDIR/USER only.
+      const chunks = DOCKERFILE.split(/^FROM /m).slice(1);
+      const byName = new Map(chunks.map((c) => [/\bAS\s+(\S+)/i.exec(c.split("\n")[0] ?? "")?.[1] ?? "", c]));
+      expect(byName.get("build")?.startsWith("--platform=$BUILDPLATFORM"), "build runs on the build machine").to.equal(
+        true,
+      );
+      for (const name of ["runtime-none", "runtime"]) {
+        expect(byName.get(name), name).to.be.a("string");
+        expect(byName.get(name), name).not.to.match(/^RUN\b/m);
+      }
+      expect(byName.get("runtime")?.split("\n")[0]).to.equal(["runtime-", "{COMPILE_CACHE} AS runtime"].join("$"));
+      expect(byName.get("runtime-none")).not.to.match(/NODE_COMPILE_CACHE/);
+    });
+
+    it("starts from its CMD, answers /health, and its HEALTHCHECK command exits 0", async () => {
       const env = { PORT: "18999", MCP_API_KEYS: newKey() };
       const p = runInImage(image, image.cmd ?? [], env);
       try {
         await p.waitFor(/"msg":"listening"/);
-        const res = await fetch("http://127.0.0.1:18999/healthz");
+        const res = await fetch("http://127.0.0.1:18999/health");
         expect(res.status).to.equal(200);
         expect(await res.json()).to.include({ status: "ok", keys: "ready" });
         const hc = runInImage(image, image.healthcheck ?? [], env);
@@ -93,6 +114,33 @@ describe("server/Dockerfile", function () {
       }
       const down = runInImage(image, image.healthcheck ?? [], env);
       expect(await down.exited, "the health check fails when the server is down").to.equal(1);
+    });
+  });
+
+  describe("the build context (.dockerignore)", () => {
+    // The engine sends only what .dockerignore lets through; tests/container/image.test.ts checks the same list against
+    // a real engine. Everything the image needs, and nothing of the Pulumi program, so a Pulumi-only edit does not
+    // change the context hash, the image digest or the deployed revision (review finding m6).
+    const ig = ignore().add(readFileSync(join(ROOT, ".dockerignore"), "utf8"));
+    const tracked = execFileSync("git", ["ls-files"], { cwd: ROOT, encoding: "utf8" }).trim().split("\n");
+    const inContext = tracked.filter((f) => !ig.ignores(f));
+
+    it("holds only package files, tsconfig, server/ and infra/core/", () => {
+      const allowed = /^(package\.json|package-lock\.json|tsconfig\.json|server\/.+|infra\/core\/.+)$/;
+      expect(inContext.filter((f) => !allowed.test(f))).to.deep.equal([]);
+      expect(inContext).to.include.members(["package.json", "package-lock.json", "tsconfig.json", "server/main.ts"]);
+      expect(inContext.some((f) => f.startsWith("infra/core/"))).to.equal(true);
+    });
+
+    it("leaves out the Pulumi program and everything else (a Pulumi-only edit cannot change the image)", () => {
+      for (const f of tracked.filter((t) => /^(stacks|components|tests|\.ci)\/|^infra\/(?!core\/)/.test(t))) {
+        expect(ig.ignores(f), f).to.equal(true);
+      }
+      expect(
+        tracked.some((t) => /^infra\/(?!core\/)/.test(t)),
+        "the repo has Pulumi code under infra/",
+      ).to.equal(true);
+      expect(ig.ignores("server/Dockerfile"), "the Dockerfile itself is not in the context").to.equal(true);
     });
   });
 

@@ -102,6 +102,8 @@ describe("stack program: lambda target", function () {
       // Relative to the project root (Pulumi's working directory): the same on every machine (review F7).
       expect((image.context as Inputs).location).to.equal(".");
       expect((image.dockerfile as Inputs).location).to.equal("server/Dockerfile");
+      // No compile-cache warm-up step, so a foreign-platform build needs no emulation.
+      expect(image.buildArgs).to.deep.equal({ COMPILE_CACHE: "none" });
       expect(isSecretInput(image.registries), "registry credentials are secret").to.equal(true);
       expect(inputs(run.mocks.one(T.repo)).imageScanningConfiguration).to.deep.equal({ scanOnPush: true });
       const policy = JSON.parse(String(inputs(run.mocks.one(T.lifecycle)).policy));
