@@ -134,6 +134,13 @@ export const CONFIG_SCHEMA = {
     "Requests per API key allowed at once, at the edge and in the app.",
     100,
   ),
+  toolRateLimits: list(
+    /^[A-Za-z0-9_.-]{1,64}=[1-9]\d{0,3}$/,
+    [],
+    "`tool=requests/s` entries (a tool name, then 1 to 9999), one per tool",
+    "Per-tool limits, requests/s per API key and tool, at every edge that can key on the Mcp-Name header and in the app; a tool not listed uses rateLimitRps.",
+    "estimate_cost=2",
+  ),
   monthlyQuota: int(
     0,
     1e12,

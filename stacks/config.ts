@@ -38,8 +38,8 @@ export interface StackConfig {
   stack: string;
   target: McpTarget;
   awsRegion: string;
-  /** requests/s and requests at once, per key */
-  rateLimit: { requestsPerSecond: number; burst: number };
+  /** requests/s and requests at once, per key; per-tool requests/s per key (tools not listed use requestsPerSecond) */
+  rateLimit: { requestsPerSecond: number; burst: number; perToolRequestsPerSecond: Record<string, number> };
   /** Requests per key per month; undefined for no quota. */
   monthlyQuota: number | undefined;
   /** Keys this stack generates, one SSM SecureString `/mcp-anywhere/<stack>/api-keys/<id>` each. */
@@ -234,6 +234,10 @@ function stackSchema(stack: string) {
           `${k("lambdaSharedKeyParameterNames")} lists ${JSON.stringify(shared)}, which is not in ${k("apiKeyParameterNames")}; allowed: names from apiKeyParameterNames`,
         );
       }
+      const tools = c.toolRateLimits.map((entry) => entry.split("=")[0]);
+      for (const tool of tools.filter((t, i) => tools.indexOf(t) !== i)) {
+        fail(`${k("toolRateLimits")} lists the tool ${JSON.stringify(tool)} twice; allowed: one entry per tool`);
+      }
       if (c.apiKeyIds.length + c.apiKeyParameterNames.length === 0) {
         fail(
           `${k("apiKeyIds")} and ${k("apiKeyParameterNames")} are both empty; allowed: at least one key (${setCommand("apiKeyIds", "default")})`,
@@ -306,7 +310,16 @@ function toStackConfig(
     stack,
     target: c.target as McpTarget,
     awsRegion: c["aws:region"] ?? "",
-    rateLimit: { requestsPerSecond: c.rateLimitRps, burst: c.rateLimitBurst },
+    rateLimit: {
+      requestsPerSecond: c.rateLimitRps,
+      burst: c.rateLimitBurst,
+      perToolRequestsPerSecond: Object.fromEntries(
+        c.toolRateLimits.map((entry) => {
+          const [tool, rps] = entry.split("=") as [string, string];
+          return [tool, Number(rps)];
+        }),
+      ),
+    },
     monthlyQuota: c.monthlyQuota > 0 ? c.monthlyQuota : undefined,
     apiKeyIds: c.apiKeyIds,
     apiKeyParameterNames: c.apiKeyParameterNames,

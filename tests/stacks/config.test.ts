@@ -18,7 +18,7 @@ describe("stack config", () => {
     expect(c).to.deep.include({
       target: "lambda",
       awsRegion: "ap-northeast-1",
-      rateLimit: { requestsPerSecond: 20, burst: 40 },
+      rateLimit: { requestsPerSecond: 20, burst: 40, perToolRequestsPerSecond: {} },
       monthlyQuota: undefined,
       apiKeyIds: ["default"],
       apiKeyParameterNames: [],
@@ -168,6 +168,16 @@ describe("stack config", () => {
       'mcp-anywhere:lambdaSharedKeyParameterNames lists "/mcp/keys/bob", which is not in mcp-anywhere:apiKeyParameterNames',
     ],
     [
+      "a per-tool limit without a rate",
+      { "mcp-anywhere:toolRateLimits": '["estimate_cost"]' },
+      'mcp-anywhere:toolRateLimits="[\\"estimate_cost\\"]" is invalid; allowed: a list of distinct `tool=requests/s` entries',
+    ],
+    [
+      "a tool limited twice",
+      { "mcp-anywhere:toolRateLimits": '["echo=2","echo=3"]' },
+      'mcp-anywhere:toolRateLimits lists the tool "echo" twice',
+    ],
+    [
       "parameter names that are not a list",
       { "mcp-anywhere:apiKeyParameterNames": "/a/b" },
       `mcp-anywhere:apiKeyParameterNames="/a/b" is invalid; allowed: a list of distinct SSM parameter names (letters, digits, _ . - /) (pulumi config set --path 'mcp-anywhere:apiKeyParameterNames[0]' /mcp/keys/alice)`,
@@ -183,6 +193,11 @@ describe("stack config", () => {
       expect(error({ ...base, ...override })).to.include(message);
     });
   }
+
+  it("reads per-tool limits into a map", () => {
+    const c = parseStackConfig({ ...base, "mcp-anywhere:toolRateLimits": '["estimate_cost=2","echo=50"]' }, "p", "dev");
+    expect(c.rateLimit.perToolRequestsPerSecond).to.deep.equal({ estimate_cost: 2, echo: 50 });
+  });
 
   it("reports every bad key in one error", () => {
     const msg = error({
