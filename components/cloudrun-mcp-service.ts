@@ -227,6 +227,7 @@ export class CloudRunMcpService extends pulumi.ComponentResource implements McpS
           region: args.region,
           service,
           requestsPerSecond: a.rateLimit.requestsPerSecond,
+          perToolRequestsPerSecond: a.rateLimit.perToolRequestsPerSecond,
           healthPath: a.healthPath,
           domain: args.domain,
           labels,

@@ -219,6 +219,7 @@ export class Ec2DockerMcpService extends pulumi.ComponentResource implements Mcp
             requestsPerSecond: a.rateLimit.requestsPerSecond,
             burst: a.rateLimit.burst,
             ipRequestsPerMinute: a.rateLimit.perIpRequestsPerMinute,
+            perToolRequestsPerSecond: a.rateLimit.perToolRequestsPerSecond,
           },
           maxBodyBytes: EDGE_AND_APP_DEFAULTS.maxBodyBytes,
         }),

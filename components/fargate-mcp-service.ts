@@ -167,6 +167,7 @@ export class FargateMcpService extends pulumi.ComponentResource implements McpSe
         requestsPerSecond: a.rateLimit.requestsPerSecond,
         // Counts every request from an IP, keyed or not: twice one key's limit leaves room for a client behind NAT.
         perIpRequestsPerMinute: Math.ceil(a.rateLimit.requestsPerSecond * 60 * 2),
+        perToolRequestsPerSecond: a.rateLimit.perToolRequestsPerSecond,
         domainName: args.domainName,
         certificateArn: args.certificateArn,
         tags: a.tags,

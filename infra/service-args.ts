@@ -26,6 +26,14 @@ export class ComponentArgsError extends Error {
 const SEGMENT = /^\/[A-Za-z0-9._~-]+$/;
 
 /**
+ * A tool name the edges can key on: what `rateLimit.perToolRequestsPerSecond` accepts. The MCP 2025-11-25 tool-name
+ * guidance (https://modelcontextprotocol.io/specification/2025-11-25/server/tools#tool-names: 1 to 128 characters of
+ * A-Z, a-z, 0-9, `_`, `-`, `.`), cut to 64 so every edge can carry it: a WAF rule's metric name, a Cloud Armor
+ * expression string, an nginx map regex (`.` is the only character that needs escaping there).
+ */
+export const TOOL_NAME = /^[A-Za-z0-9_.-]{1,64}$/;
+
+/**
  * @param component - e.g. `LambdaMcpService dev`, for the message.
  * @param memoryRange - MiB the target accepts.
  * @throws {ComponentArgsError} listing every bad argument.
@@ -42,6 +50,7 @@ export function resolveServiceArgs(
       requestsPerSecond: args.rateLimit.requestsPerSecond,
       burst: args.rateLimit.burst,
       perIpRequestsPerMinute: args.rateLimit.perIpRequestsPerMinute ?? DEPLOY_DEFAULTS.rateLimit.perIpRequestsPerMinute,
+      perToolRequestsPerSecond: { ...(args.rateLimit.perToolRequestsPerSecond ?? {}) },
     },
     memoryMiB: args.memoryMiB ?? DEPLOY_DEFAULTS.memoryMiB,
     logRetentionDays: args.logRetentionDays ?? DEPLOY_DEFAULTS.logRetentionDays,
@@ -54,6 +63,18 @@ export function resolveServiceArgs(
   if (!Number.isInteger(burst) || burst < 1) problems.push(`\`rateLimit.burst\` must be an integer >= 1, got ${burst}`);
   if (!Number.isInteger(perIpRequestsPerMinute) || perIpRequestsPerMinute < 1) {
     problems.push(`\`rateLimit.perIpRequestsPerMinute\` must be an integer >= 1, got ${perIpRequestsPerMinute}`);
+  }
+  for (const [tool, rps] of Object.entries(resolved.rateLimit.perToolRequestsPerSecond)) {
+    if (!TOOL_NAME.test(tool)) {
+      problems.push(
+        `\`rateLimit.perToolRequestsPerSecond\` has the tool name ${JSON.stringify(tool)}; allowed: 1 to 64 characters of [A-Za-z0-9_.-]`,
+      );
+    }
+    if (typeof rps !== "number" || !Number.isFinite(rps) || !(rps > 0)) {
+      problems.push(
+        `\`rateLimit.perToolRequestsPerSecond.${tool}\` must be a finite number of requests/s > 0, got ${rps}`,
+      );
+    }
   }
   if (args.monthlyQuota !== undefined && (!Number.isInteger(args.monthlyQuota) || args.monthlyQuota < 1)) {
     problems.push(`\`monthlyQuota\` must be an integer >= 1 or undefined, got ${args.monthlyQuota}`);

@@ -2,21 +2,22 @@
  * The express app: health, the MCP endpoint with its guards in order, 405 for other methods, JSON 404s and a JSON
  * error handler. No listening here, so tests and the entry point share it.
  *
- * Order on POST /mcp: Origin/Host → identify key → per-IP limit (keyless or bad key only) → require key (401/503)
- * → per-key limit → Content-Type (415) → body (413/400) → MCP.
+ * Order on every path: one Host header (400) → health (no key) → per-IP guard (429 while the address is blocked,
+ * whatever the key; identifies the key; counts requests without a valid key) → declared Content-Length (413).
+ * Then on POST /mcp: Origin/Host → require key (401/503) → per-key limit → Content-Type (415) → body (413/400) → MCP.
  */
 
 import express, { type Express } from "express";
 import type { Logger } from "pino";
 import type { ServerConfig } from "./config.js";
 import { SERVER_DEFAULTS } from "./defaults.js";
-import { identify, requireKey } from "./http/auth.js";
+import { requireKey } from "./http/auth.js";
 import { jsonBody, jsonErrorHandler, requireJson } from "./http/body.js";
 import { JsonRpcCode, sendJsonRpcError } from "./http/errors.js";
-import { hostGuard, originGuard } from "./http/guards.js";
-import { keyRateLimit, unauthenticatedIpRateLimit } from "./http/rate-limit.js";
+import { declaredBodyLimit, hostGuard, originGuard, singleHostHeader } from "./http/guards.js";
+import { keyRateLimit, unauthenticatedIpGuard } from "./http/rate-limit.js";
 import { requestLogger } from "./http/request-log.js";
-import type { ApiKeyStore } from "./keys/key-store.js";
+import type { ApiKeyStore, KeyState } from "./keys/key-store.js";
 import { buildCatalog } from "./mcp/catalog.js";
 import { mcpMethodNotAllowed, mcpPostHandler } from "./mcp/handler.js";
 import type { RuntimeInfo } from "./mcp/runtime.js";
@@ -32,11 +33,11 @@ export interface AppDeps {
   runtime: RuntimeInfo;
 }
 
-/** Health body: `{status: "ok", version, keys: "ready" | "unavailable"}`. Never a secret. */
+/** Health body: `{status: "ok", version, keys: "ready" | "stale" | "unavailable"}` (see KeyState). Never a secret. */
 export interface HealthBody {
   status: "ok";
   version: string;
-  keys: "ready" | "unavailable";
+  keys: KeyState;
 }
 
 /** Builds the app. Throws nothing; invalid config was rejected by `loadServerConfig`. */
@@ -45,6 +46,7 @@ export function createApp({ config, keyStore, logger, runtime }: AppDeps): Expre
   app.disable("x-powered-by");
   app.set("trust proxy", config.trustProxy);
   app.use(requestLogger(logger));
+  app.use(singleHostHeader);
 
   // The configured path, plus the path of earlier releases (probes and adapters configured before the move).
   const healthPaths = [...new Set([config.healthPath, SERVER_DEFAULTS.legacyHealthPath])];
@@ -53,13 +55,15 @@ export function createApp({ config, keyStore, logger, runtime }: AppDeps): Expre
     res.setHeader("Cache-Control", "no-store");
     res.json(body);
   });
+  app.use(
+    unauthenticatedIpGuard({ limits: config.rateLimit, keyStore, logger }),
+    declaredBodyLimit(config.maxBodyBytes),
+  );
 
   app.post(
     config.mcpPath,
     originGuard(config.allowedOrigins),
     hostGuard(config.allowedHosts),
-    identify(keyStore),
-    unauthenticatedIpRateLimit(config.rateLimit),
     requireKey,
     keyRateLimit(config.rateLimit),
     requireJson,

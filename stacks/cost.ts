@@ -33,6 +33,7 @@ export function pricingOptions(config: StackConfig, usage = config.usage): Prici
     usage,
     logRetentionDays: config.logRetentionDays,
     keyCount: Math.max(1, config.apiKeyIds.length + config.apiKeyParameterNames.length),
+    toolLimitCount: Object.keys(config.rateLimit.perToolRequestsPerSecond).length,
   };
 }
 

@@ -4,6 +4,8 @@
  * 1. (1000) deny(403) for requests to anything but the health path that carry neither `x-api-key` nor `Authorization`;
  * 2. (2000) a per-client-IP `throttle` for every other request, keyed or not, over the limit deny(429);
  * 3. (default) allow; nothing reaches it, since rule 2 matches every request.
+ * With per-tool limits (`perToolRequestsPerSecond`), one more throttle per listed tool sits between 1 and 2
+ * (priorities {@link ARMOR_TOOL_PRIORITY} + i), see {@link perToolArmorRules}.
  *
  * Why one throttle, and per IP (review findings M2 and M3):
  * - Cloud Armor acts on the first matching rule only: "Cloud Armor performs the action of the highest priority rule
@@ -48,10 +50,19 @@ export const ARMOR_INTERVAL_SECONDS = 60;
  */
 export const DEFAULT_EDGE_LOG_SAMPLE_RATE: number = DEPLOY_DEFAULTS.cloudrun.edgeLogSampleRate;
 
+/** The request header a 2026-07-28 `tools/call` names its tool in (Cloud Armor sees header names in lower case). */
+export const MCP_NAME_HEADER = "mcp-name";
+/** Priority of the first per-tool throttle: after the no-key deny (1000), before the per-IP throttle (2000). */
+export const ARMOR_TOOL_PRIORITY = 1500;
+/** Per-tool throttles one policy takes here: priorities 1500 to 1999. */
+export const ARMOR_MAX_TOOL_RULES = 2000 - ARMOR_TOOL_PRIORITY;
+
 export interface LoadBalancerEdgeArgs {
   region: string;
   service: gcp.cloudrunv2.Service;
   requestsPerSecond: number;
+  /** Tool name to requests/s (see {@link perToolArmorRules}). @default {} */
+  perToolRequestsPerSecond?: Record<string, number>;
   healthPath: string;
   /** Custom domain; otherwise `<ip>.nip.io`. */
   domain: string | undefined;
@@ -90,8 +101,75 @@ export function edgePerIpPerMinute(requestsPerSecond: number): number {
 }
 
 /**
+ * The per-tool throttles, one per listed tool in tool-name order, priority {@link ARMOR_TOOL_PRIORITY} + i. Each
+ * matches only requests whose `mcp-name` header is exactly that tool's name (a 2026-07-28 `tools/call` names its tool
+ * there; Cloud Armor rules language, https://cloud.google.com/armor/docs/rules-language-reference, `request.headers`
+ * with lower-case names, `==` on strings), and throttles per (client IP, `mcp-name` value) with `enforceOnKeyConfigs`
+ * (up to 3 keys whose combined values are the key, "Rate limiting overview",
+ * https://cloud.google.com/armor/docs/rate-limiting-overview) at `min(rps, key rps) × 60` per minute, over it
+ * deny(429).
+ *
+ * Why it holds the per-IP limit (a throttle's conform action `allow` ends evaluation, so a request meets one throttle):
+ * - Placed after the no-key deny, so a request without a key header is refused before any throttle, as before.
+ * - Placed before the per-IP throttle, or it would never be reached (the per-IP throttle matches everything).
+ * - Matched on one exact header value, so within one rule the key (IP, tool) has one value per IP: a client cannot
+ *   open a fresh bucket by varying a header. A made-up or absent `Mcp-Name` matches no tool rule and meets the per-IP
+ *   throttle. Keyed on the IP, never on `x-api-key` or `Authorization` (the log records the key value, first 36
+ *   bytes, https://cloud.google.com/armor/docs/request-logging): the log shows the IP and the tool name only.
+ * - Capped at the per-IP rate, so no listed tool gets more through one address than the per-IP limit.
+ * What it cannot do: Cloud Armor has no shared counter across rules, so an address's listed-tool calls are counted
+ * in their tool's throttle instead of the per-IP one. One address can send at most `perIp + Σ tool limits` per
+ * minute in total (a fixed bound set by the config, never opened up by header values). It limits per IP and tool, not
+ * per API key and tool: the per-key, per-tool limit is the app's (`MCP_TOOL_RATE_LIMITS`).
+ * @throws {RangeError} naming `perToolRequestsPerSecond` for more than {@link ARMOR_MAX_TOOL_RULES} tools, a rate not
+ *   > 0, or a tool name outside `[A-Za-z0-9_.-]` (it is quoted into an expression).
+ */
+export function perToolArmorRules(perToolRequestsPerSecond: Record<string, number>, requestsPerSecond: number) {
+  const tools = Object.keys(perToolRequestsPerSecond).sort();
+  if (tools.length > ARMOR_MAX_TOOL_RULES) {
+    throw new RangeError(
+      `load-balancer edge: \`perToolRequestsPerSecond\` lists ${tools.length} tools; allowed: at most ${ARMOR_MAX_TOOL_RULES}`,
+    );
+  }
+  const perIp = edgePerIpPerMinute(requestsPerSecond);
+  return tools.map((tool, i) => {
+    const rps = perToolRequestsPerSecond[tool] ?? 0;
+    if (!(rps > 0)) {
+      throw new RangeError(`load-balancer edge: \`perToolRequestsPerSecond.${tool}\` must be > 0, got ${rps}`);
+    }
+    if (!/^[A-Za-z0-9_.-]{1,64}$/.test(tool)) {
+      throw new RangeError(
+        `load-balancer edge: \`perToolRequestsPerSecond\` has the tool name ${JSON.stringify(tool)}; allowed: [A-Za-z0-9_.-]{1,64}`,
+      );
+    }
+    return {
+      priority: ARMOR_TOOL_PRIORITY + i,
+      action: "throttle",
+      description: `per client IP and tool ${tool} (Mcp-Name header)`,
+      match: {
+        expr: {
+          expression: `has(request.headers['${MCP_NAME_HEADER}']) && request.headers['${MCP_NAME_HEADER}'] == '${tool}'`,
+        },
+      },
+      rateLimitOptions: {
+        conformAction: "allow",
+        exceedAction: "deny(429)",
+        enforceOnKeyConfigs: [
+          { enforceOnKeyType: "IP" },
+          { enforceOnKeyType: "HTTP_HEADER", enforceOnKeyName: MCP_NAME_HEADER },
+        ],
+        rateLimitThreshold: {
+          count: Math.min(perIp, Math.max(1, Math.ceil(rps * ARMOR_INTERVAL_SECONDS))),
+          intervalSec: ARMOR_INTERVAL_SECONDS,
+        },
+      },
+    };
+  });
+}
+
+/**
  * Declares the edge's children, each `${name}-<role>` under `parent`.
- * @throws {RangeError} when `logSampleRate` is not a number from 0 to 1.
+ * @throws {RangeError} when `logSampleRate` is not a number from 0 to 1, and from {@link perToolArmorRules}.
  */
 export function loadBalancerEdge(name: string, args: LoadBalancerEdgeArgs, parent: pulumi.Resource): LoadBalancerEdge {
   const sampleRate = args.logSampleRate ?? DEFAULT_EDGE_LOG_SAMPLE_RATE;
@@ -100,6 +178,7 @@ export function loadBalancerEdge(name: string, args: LoadBalancerEdgeArgs, paren
   }
   const opts = { parent, dependsOn: [args.computeApi] };
   const perIp = edgePerIpPerMinute(args.requestsPerSecond);
+  const toolRules = perToolArmorRules(args.perToolRequestsPerSecond ?? {}, args.requestsPerSecond);
   const address = new gcp.compute.GlobalAddress(
     `${name}-ip`,
     { addressType: "EXTERNAL", ipVersion: "IPV4", labels: args.labels },
@@ -128,6 +207,7 @@ export function loadBalancerEdge(name: string, args: LoadBalancerEdgeArgs, paren
             },
           },
         },
+        ...toolRules,
         {
           priority: 2000,
           action: "throttle",

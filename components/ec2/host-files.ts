@@ -7,7 +7,7 @@ import { stringify } from "yaml";
 import { CONTAINER_PORT } from "../fargate/alb.js";
 import { isIpAddress, renderAcmeClientScript } from "./acme-client.js";
 import { renderKeyRefreshScript } from "./key-refresh.js";
-import { EMPTY_KEY_MAP, renderNginxConfig } from "./nginx.js";
+import { EMPTY_KEY_MAP, type NginxConfigOptions, renderNginxConfig } from "./nginx.js";
 
 /** Host paths. Containers see the directories read-only. */
 export const HOST = {
@@ -56,7 +56,8 @@ export interface HostFilesOptions {
   environment: Record<string, string>;
   mcpPath: string;
   healthPath: string;
-  rateLimit: { requestsPerSecond: number; burst: number; ipRequestsPerMinute: number };
+  /** nginx's limits: per key, per key and tool (`perToolRequestsPerSecond`), per IP without a valid key. */
+  rateLimit: NginxConfigOptions["rateLimit"];
   maxBodyBytes: number;
 }
 

@@ -1,7 +1,7 @@
 /**
  * The Fargate target's edge: a CloudFront distribution (TLS on the default *.cloudfront.net certificate, or a custom
- * domain) in front of the ALB, and a WAF web ACL (scope CLOUDFRONT, so created in us-east-1) with per-key and per-IP
- * rate-based rules and the AWS common rule set. Every block the WAF returns has a JSON-RPC body.
+ * domain) in front of the ALB, and a WAF web ACL (scope CLOUDFRONT, so created in us-east-1) with per-key, per-IP and
+ * per-tool (per key and `Mcp-Name` header) rate-based rules and the AWS common rule set. Every block the WAF returns has a JSON-RPC body.
  *
  * Review F8: the web ACL is placed in us-east-1 with pulumi-aws 7's per-resource `region` argument (Terraform AWS
  * provider 6 "Enhanced Region Support", https://hashicorp.github.io/terraform-provider-aws/enhanced-region-support;
@@ -19,6 +19,39 @@ export const WAF_WINDOW_SECONDS = 60;
 export const WAF_MIN_LIMIT = 10;
 /** CloudFront's longest origin read timeout without a quota increase, s. */
 export const ORIGIN_READ_TIMEOUT_SECONDS = 60;
+
+/**
+ * Rate-based rules one web ACL may hold: "Maximum number of rate-based rules per protection pack (web ACL): 10" (AWS
+ * WAF Developer Guide, "AWS WAF quotas", https://docs.aws.amazon.com/waf/latest/developerguide/limits.html; it is not
+ * adjustable). The per-key and per-IP rules use two.
+ */
+export const WAF_MAX_RATE_BASED_RULES = 10;
+/** Per-tool rules the web ACL can take next to the per-key and per-IP rules. */
+export const WAF_MAX_TOOL_RULES = WAF_MAX_RATE_BASED_RULES - 2;
+
+/**
+ * Web ACL capacity units (WCUs), the "AWS WAF web ACL capacity units (WCUs)" page
+ * (https://docs.aws.amazon.com/waf/latest/developerguide/aws-waf-capacity-units.html): a web ACL holds up to 5,000 and
+ * the base price covers 1,500 (more is billed per 500). A rate-based statement costs 2, plus 30 per custom aggregation
+ * key, plus its scope-down statement ("Rate-based rule statement", Rule statements reference,
+ * https://docs.aws.amazon.com/waf/latest/developerguide/waf-rule-statement-type-rate-based-high-level-settings.html);
+ * a string match with `EXACTLY` costs 2 and the `NONE` transformation 0 ("String match rule statement",
+ * https://docs.aws.amazon.com/waf/latest/developerguide/waf-rule-statement-type-string-match.html);
+ * AWSManagedRulesCommonRuleSet costs 700 ("Baseline rule groups",
+ * https://docs.aws.amazon.com/waf/latest/developerguide/aws-managed-rule-groups-baseline.html).
+ */
+export const WAF_WCU = {
+  /** The base price's capacity. */
+  included: 1500,
+  perApiKeyRule: 2 + 30,
+  perIpRule: 2,
+  commonRuleSet: 700,
+  /** header x-api-key + header mcp-name, scoped down to one `mcp-name` value. */
+  perToolRule: 2 + 30 * 2 + 2,
+} as const;
+
+/** The request header a 2026-07-28 `tools/call` names its tool in (lower case: WAF matches header names so). */
+export const MCP_NAME_HEADER = "mcp-name";
 
 /** The region of every WAF resource used by CloudFront (AWS WAF Developer Guide, "Resources that you can protect"). */
 export const WAF_CLOUDFRONT_REGION = "us-east-1";
@@ -95,6 +128,11 @@ export interface CloudFrontEdgeArgs {
   requestsPerSecond: number;
   /** Requests per minute per client IP, keyed or not. */
   perIpRequestsPerMinute: number;
+  /**
+   * Tool name to requests/s per key and tool (see {@link perToolWafRules}); at most {@link WAF_MAX_TOOL_RULES} tools.
+   * @default {}
+   */
+  perToolRequestsPerSecond?: Record<string, number>;
   domainName: string | undefined;
   /** ACM certificate in us-east-1 for `domainName`. */
   certificateArn: string | undefined;
@@ -119,20 +157,97 @@ export function wafLimit(requestsPerSecond: number): number {
   return Math.max(WAF_MIN_LIMIT, Math.ceil(requestsPerSecond * WAF_WINDOW_SECONDS));
 }
 
+const BLOCK_429 = {
+  block: {
+    customResponse: {
+      responseCode: 429,
+      customResponseBodyKey: "rate-limited",
+      responseHeaders: [{ name: "Retry-After", value: String(WAF_WINDOW_SECONDS) }],
+    },
+  },
+};
+
+const NO_TRANSFORMATION = [{ priority: 0, type: "NONE" }];
+
+/** First priority of the per-tool rules (after per-api-key 1, per-ip 2, aws-common 3). */
+export const WAF_TOOL_RULE_PRIORITY = 10;
+
+/**
+ * The per-tool rate-based rules, one per listed tool, in tool-name order with priorities from
+ * {@link WAF_TOOL_RULE_PRIORITY}. Each counts, per (`x-api-key` value, `mcp-name` value), the requests whose
+ * `mcp-name` header is exactly the tool's name (a 2026-07-28 `tools/call` names its tool there), over
+ * {@link WAF_WINDOW_SECONDS} s, and blocks with the JSON-RPC 429 above `wafLimit(rps)` (at least {@link WAF_MIN_LIMIT}
+ * per window). Custom keys: "Rate-based rule aggregation options and keys",
+ * https://docs.aws.amazon.com/waf/latest/developerguide/waf-rule-statement-type-rate-based-aggregation-options.html (a
+ * request missing a key's header is not counted by that rule; the per-IP rule counts it). WAF evaluates every
+ * rate-based rule a request reaches, so a listed tool's call also counts toward `per-api-key` and `per-ip`: the
+ * per-tool limit narrows the key's, never widens it. Rule names are `per-tool-<n>-<tool>` with `.` as `_` (rule names
+ * allow `[\w-]`); the index keeps `a.b` and `a_b` apart.
+ * @throws {RangeError} naming `perToolRequestsPerSecond` when more than {@link WAF_MAX_TOOL_RULES} tools are listed
+ *   (WAF's 10 rate-based rules per web ACL), or a rate is not > 0.
+ */
+export function perToolWafRules(perToolRequestsPerSecond: Record<string, number>) {
+  const tools = Object.keys(perToolRequestsPerSecond).sort();
+  if (tools.length > WAF_MAX_TOOL_RULES) {
+    throw new RangeError(
+      `cloudFrontEdge: \`perToolRequestsPerSecond\` lists ${tools.length} tools (${tools.join(", ")}); allowed: at most ` +
+        `${WAF_MAX_TOOL_RULES} (WAF allows ${WAF_MAX_RATE_BASED_RULES} rate-based rules per web ACL and the per-key and ` +
+        "per-IP limits use 2)",
+    );
+  }
+  return tools.map((tool, i) => {
+    const rps = perToolRequestsPerSecond[tool] ?? 0;
+    if (!(rps > 0)) {
+      throw new RangeError(`cloudFrontEdge: \`perToolRequestsPerSecond.${tool}\` must be > 0, got ${rps}`);
+    }
+    const ruleName = `per-tool-${i}-${tool.replaceAll(".", "_")}`;
+    return {
+      name: ruleName,
+      priority: WAF_TOOL_RULE_PRIORITY + i,
+      action: BLOCK_429,
+      statement: {
+        rateBasedStatement: {
+          limit: wafLimit(rps),
+          evaluationWindowSec: WAF_WINDOW_SECONDS,
+          aggregateKeyType: "CUSTOM_KEYS",
+          customKeys: [
+            { header: { name: "x-api-key", textTransformations: NO_TRANSFORMATION } },
+            { header: { name: MCP_NAME_HEADER, textTransformations: NO_TRANSFORMATION } },
+          ],
+          scopeDownStatement: {
+            byteMatchStatement: {
+              fieldToMatch: { singleHeader: { name: MCP_NAME_HEADER } },
+              positionalConstraint: "EXACTLY",
+              searchString: tool,
+              textTransformations: NO_TRANSFORMATION,
+            },
+          },
+        },
+      },
+      visibilityConfig: visibility(ruleName),
+    };
+  });
+}
+
+/**
+ * The web ACL's capacity with `toolCount` per-tool rules, WCUs ({@link WAF_WCU}). With the most tools allowed
+ * ({@link WAF_MAX_TOOL_RULES}) it is 734 + 8 × 64 = 1,246, inside the 1,500 the base price covers.
+ */
+export function webAclCapacity(toolCount: number): number {
+  return WAF_WCU.perApiKeyRule + WAF_WCU.perIpRule + WAF_WCU.commonRuleSet + toolCount * WAF_WCU.perToolRule;
+}
+
+/**
+ * Declares the web ACL and the distribution, each `${name}-<role>` under `parent`.
+ * @throws {RangeError} from {@link perToolWafRules}.
+ */
 export function cloudFrontEdge(name: string, args: CloudFrontEdgeArgs, parent: pulumi.Resource): CloudFrontEdge {
   const opts = { parent };
   const block403 = {
     block: { customResponse: { responseCode: 403, customResponseBodyKey: "blocked" } },
   };
-  const block429 = {
-    block: {
-      customResponse: {
-        responseCode: 429,
-        customResponseBodyKey: "rate-limited",
-        responseHeaders: [{ name: "Retry-After", value: String(WAF_WINDOW_SECONDS) }],
-      },
-    },
-  };
+  const block429 = BLOCK_429;
+  const toolRules = perToolWafRules(args.perToolRequestsPerSecond ?? {});
   const webAcl = new aws.wafv2.WebAcl(
     `${name}-waf`,
     {
@@ -189,6 +304,7 @@ export function cloudFrontEdge(name: string, args: CloudFrontEdgeArgs, parent: p
           },
           visibilityConfig: visibility("aws-common"),
         },
+        ...toolRules,
       ],
       visibilityConfig: visibility(`${name}-waf`),
       tags: args.tags,

@@ -360,6 +360,14 @@ export function restApiEdge(name: string, args: RestApiEdgeArgs, parent: pulumi.
     opts,
   );
 
+  // No per-tool limits here (`rateLimit.perToolRequestsPerSecond` reaches only the app, via MCP_TOOL_RATE_LIMITS).
+  // API Gateway REST throttles per stage, per method (`MethodSettings`, a resource path and HTTP method) and per API
+  // key through usage plans, whose per-method throttles are also keyed by "resource path/HTTP method"
+  // (UsagePlan `apiStages[].throttle`, https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-request-throttling.html).
+  // It cannot key a limit on a request header such as `Mcp-Name`, and every MCP call is `POST <mcpPath>`, so all tools
+  // share one method and one limit per key. What would add it at the edge: a regional WAF web ACL on the stage with
+  // the same per-key, per-tool rule as the Fargate edge (components/fargate/cloudfront.ts); not built (it adds the
+  // web ACL's monthly and per-request charges to a target whose idle cost is ~0).
   const usagePlan = new aws.apigateway.UsagePlan(
     `${name}-usage-plan`,
     {

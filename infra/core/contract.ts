@@ -16,6 +16,16 @@ export interface RateLimitArgs {
   burst: number;
   /** Requests/min per client IP for requests without a valid key (app and, where supported, edge). */
   perIpRequestsPerMinute?: number;
+  /**
+   * Per-tool limits: tool name (as sent in the `Mcp-Name` header of a 2026-07-28 `tools/call`, `^[A-Za-z0-9_.-]{1,64}$`)
+   * to sustained requests/s per API key and tool (> 0). A listed tool's calls count toward both its own limit and the
+   * key's; a tool not listed uses the key's limit (`requestsPerSecond`) only. Enforced at every edge that can key on a
+   * request header (WAF, Cloud Armor, nginx; not API Gateway REST, which keys usage plans on the API key only) and by
+   * the app (`MCP_TOOL_RATE_LIMITS`, infra/server-env.ts). Requests without `Mcp-Name` (2025-era clients) are limited
+   * per tool by the app only. Config: `mcp-anywhere:toolRateLimits` (`tool=rps` entries).
+   * @default {} (no per-tool limits)
+   */
+  perToolRequestsPerSecond?: Record<string, number>;
 }
 
 /** Args shared by every target; target-specific Args extend it. */

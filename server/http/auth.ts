@@ -25,13 +25,24 @@ export function authOf(res: Response): AuthResult {
   return (res.locals.auth as AuthResult | undefined) ?? { status: "missing" };
 }
 
-/** Checks the key and records the result in `res.locals.auth` (and the key id for the log); rejects nothing. */
+/**
+ * Checks the request's key and records the result in `res.locals.auth` (and the key id for the log). Idempotent: a
+ * request already identified (by the per-IP guard, which runs first on every path) is not checked again.
+ */
+export async function identifyRequest(store: ApiKeyStore, req: Request, res: Response): Promise<AuthResult> {
+  const known = res.locals.auth as AuthResult | undefined;
+  if (known) return known;
+  const key = presentedKey(req);
+  const result: AuthResult = key === undefined ? { status: "missing" } : await store.check(key);
+  res.locals.auth = result;
+  if (result.status === "valid") annotateLog(res, { keyId: result.keyId });
+  return result;
+}
+
+/** Middleware form of {@link identifyRequest}; rejects nothing. */
 export function identify(store: ApiKeyStore): RequestHandler {
   return async (req, res, next) => {
-    const key = presentedKey(req);
-    const result: AuthResult = key === undefined ? { status: "missing" } : await store.check(key);
-    res.locals.auth = result;
-    if (result.status === "valid") annotateLog(res, { keyId: result.keyId });
+    await identifyRequest(store, req, res);
     next();
   };
 }

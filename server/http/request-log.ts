@@ -2,6 +2,9 @@
  * One JSON log line per request: request id, HTTP method, path, MCP method and tool name, status, latency in ms
  * (`responseTime`) and the key id (a digest prefix, never the key). No header is logged.
  *
+ * Every field a client controls is capped at {@link MAX_LOGGED_CHARS} characters (the review's L1 saw 16 KB paths in
+ * 12.5 KB lines, and 2,000 keyless GETs write 32 MB), so a line stays under about 1 KB.
+ *
  * A single pino call on `finish`/`close`. (pino-http did the same with two child loggers per request, which measured
  * at about 15% of CPU per request in `npm run bench`.)
  */
@@ -14,6 +17,22 @@ export interface RequestLogFields {
   keyId?: string;
   mcpMethod?: string;
   tool?: string;
+  /** Set by the per-IP guard for repeated refusals, which it counts instead (see rate-limit.ts). */
+  logSuppressed?: boolean;
+}
+
+/** Longest client-controlled value written to a log line, characters; longer ones end with `…`. */
+export const MAX_LOGGED_CHARS = 256;
+
+/** `value` cut to {@link MAX_LOGGED_CHARS} characters (`…` marks a cut); undefined stays undefined. */
+export function capForLog(value: string | undefined): string | undefined {
+  if (value === undefined || value.length <= MAX_LOGGED_CHARS) return value;
+  return `${value.slice(0, MAX_LOGGED_CHARS - 1)}…`;
+}
+
+/** This response writes no request line (the caller accounts for it another way). */
+export function suppressLog(res: Response): void {
+  (res.locals as RequestLogFields).logSuppressed = true;
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -38,18 +57,19 @@ export function requestLogger(logger: Logger): RequestHandler {
     const log = () => {
       if (logged) return;
       logged = true;
-      const { keyId, mcpMethod, tool } = res.locals as RequestLogFields;
+      const { keyId, mcpMethod, tool, logSuppressed } = res.locals as RequestLogFields;
+      if (logSuppressed) return;
       const status = res.statusCode;
       logger[status >= 500 ? "error" : "info"](
         {
           reqId: id,
-          method: req.method,
-          path: req.path,
+          method: capForLog(req.method),
+          path: capForLog(req.path),
           status,
           responseTime: Math.round((performance.now() - started) * 10) / 10,
           keyId,
-          mcpMethod,
-          tool,
+          mcpMethod: capForLog(mcpMethod),
+          tool: capForLog(tool),
           ...(res.writableFinished ? {} : { aborted: true }),
         },
         "request",

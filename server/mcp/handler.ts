@@ -1,81 +1,105 @@
 /**
- * The Streamable HTTP endpoint, stateless: every POST gets a new MCP server (the SDK's protocol `Server`, which
- * McpServer wraps) and a new transport, closed when the response ends. Nothing is shared between requests but the
- * catalog, which is built once (reusing a server or transport across requests leaks responses between clients:
- * CVE-2026-25536).
+ * The Streamable HTTP endpoint on the v2 SDK's own stateless handler (`createMcpHandler` from
+ * `@modelcontextprotocol/server`, mounted on express with `toNodeHandler` from `@modelcontextprotocol/node`). One POST
+ * `/mcp` serves both protocol eras:
+ * - 2026-07-28 ("modern": `_meta` envelope, `Mcp-Method`/`Mcp-Name` headers, `server/discover`, no `initialize`), served
+ *   natively per request. The SDK answers a header/body disagreement with HeaderMismatch (-32020, HTTP 400) and a
+ *   batch with -32600.
+ * - 2025-era (`initialize`, then calls, no session), served by the SDK's stateless legacy fallback
+ *   (`legacy: "stateless"`, the default): a fresh server and transport per request, `sessionIdGenerator: undefined`, so
+ *   a stray `Mcp-Session-Id` or `Last-Event-ID` is ignored.
+ * Docs: https://ts.sdk.modelcontextprotocol.io/v2/serving/http and
+ * https://ts.sdk.modelcontextprotocol.io/v2/serving/legacy-clients (typescript-sdk examples/stateless-legacy/server.ts).
+ *
+ * What stays ours, in front of the SDK: keys, limits, Origin/Host, body limit and logging (server/http/*), the 405 for
+ * GET/DELETE with a JSON-RPC body and `Allow: POST`, and the batch refusal below (the SDK's legacy leg accepts
+ * batches of up to 100 messages, which would run 100 tool calls past the per-key limit; MCP removed batching in
+ * 2025-06-18: https://modelcontextprotocol.io/specification/2025-06-18/changelog).
  */
-import { Server } from "@modelcontextprotocol/sdk/server/index.js";
-import { StreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/streamableHttp.js";
-import { AjvJsonSchemaValidator } from "@modelcontextprotocol/sdk/validation/ajv";
-import type { jsonSchemaValidator } from "@modelcontextprotocol/sdk/validation/types.js";
+import { toNodeHandler } from "@modelcontextprotocol/node";
+import { createMcpHandler, type McpHttpHandler, type McpServer } from "@modelcontextprotocol/server";
 import type { Request, RequestHandler, Response } from "express";
 import type { Logger } from "pino";
 import { JsonRpcCode, sendJsonRpcError } from "../http/errors.js";
 import { annotateLog } from "../http/request-log.js";
-import { bindCatalog, type Catalog } from "./catalog.js";
-import { type RuntimeInfo, SERVER_NAME, SERVER_VERSION } from "./runtime.js";
+import { type Catalog, createMcpServer } from "./catalog.js";
+import { shortInvalidParams } from "./invalid-params.js";
+import type { RuntimeInfo } from "./runtime.js";
 
 export interface McpHandlerOptions {
   catalog: Catalog;
   runtime: RuntimeInfo;
-  /** Answer with one JSON body instead of SSE (progress notifications are then lost). */
+  /**
+   * 2026-07-28 requests: answer with one JSON body, never SSE (`responseMode: "json"`; mid-call notifications are then
+   * dropped). When false, `"auto"`: JSON unless a handler emits a notification before its result. The 2025-era leg
+   * always answers with an SSE stream (the SDK's stateless legacy transport has no JSON option); every 2025 client
+   * accepts it, and a buffering edge passes the one-event stream through whole.
+   */
   jsonResponse: boolean;
   logger: Logger;
 }
 
-/**
- * One JSON Schema validator for every request, created on first use. The SDK's Server otherwise builds a new Ajv
- * instance per construction, which measured at about a fifth of all CPU per request. It only compiles schemas (for
- * elicitation) and holds no request data, so sharing it is safe.
- */
-let ajv: AjvJsonSchemaValidator | undefined;
-const sharedValidator: jsonSchemaValidator = {
-  getValidator: (schema) => {
-    ajv ??= new AjvJsonSchemaValidator();
-    return ajv.getValidator(schema);
-  },
-};
+/** Longest method or tool name copied into a log line, so logs cannot be flooded. */
+const LOG_FIELD_MAX = 64;
 
-/** A new server with the catalog bound. Called once per request. */
-export function createMcpServer(opts: Omit<McpHandlerOptions, "jsonResponse">): Server {
-  const server = new Server(
-    { name: SERVER_NAME, version: SERVER_VERSION },
-    {
-      capabilities: { tools: { listChanged: false }, resources: { listChanged: false } },
-      jsonSchemaValidator: sharedValidator,
-    },
-  );
-  bindCatalog(server, opts.catalog, opts.runtime, opts.logger);
+/** The JSON-RPC method and tool name of a request, for the log line: the 2026 headers, else the body. Bounded. */
+function describe(req: Request): { mcpMethod?: string; tool?: string } {
+  const body = req.body as { method?: unknown; params?: { name?: unknown } } | undefined;
+  const header = (name: string) => {
+    const v = req.headers[name];
+    return typeof v === "string" ? v : undefined;
+  };
+  const rawMethod = header("mcp-method") ?? (typeof body?.method === "string" ? body.method : undefined);
+  const method = rawMethod?.slice(0, LOG_FIELD_MAX);
+  const rawTool =
+    method === "tools/call"
+      ? (header("mcp-name") ?? (typeof body?.params?.name === "string" ? body.params.name : undefined))
+      : undefined;
+  return { mcpMethod: method, tool: rawTool?.slice(0, LOG_FIELD_MAX) };
+}
+
+/**
+ * Wraps the transport the SDK connects a per-request server to, so that the SDK's raw validator output for invalid
+ * params becomes a short -32602 (see ./invalid-params.ts). The transport is the SDK's; only `send` is wrapped.
+ */
+function withShortInvalidParams(server: McpServer): McpServer {
+  const connect = server.connect.bind(server);
+  server.connect = (transport) => {
+    const send = transport.send.bind(transport);
+    transport.send = (message, options) => send(shortInvalidParams(message), options);
+    return connect(transport);
+  };
   return server;
 }
 
-/** The JSON-RPC method(s) and tool name of a parsed body, for the log line. Bounded, so logs cannot be flooded. */
-function describe(body: unknown): { mcpMethod?: string; tool?: string } {
-  const first = (Array.isArray(body) ? body[0] : body) as { method?: unknown; params?: { name?: unknown } } | undefined;
-  const method = typeof first?.method === "string" ? first.method.slice(0, 64) : undefined;
-  const tool =
-    method === "tools/call" && typeof first?.params?.name === "string" ? first.params.name.slice(0, 64) : undefined;
-  return { mcpMethod: method, tool };
+/** The SDK's handler with our factory. Exported for the bench and tests. */
+export function createHandler(opts: McpHandlerOptions): McpHttpHandler {
+  return createMcpHandler(() => withShortInvalidParams(createMcpServer(opts.catalog, opts.runtime, opts.logger)), {
+    legacy: "stateless",
+    responseMode: opts.jsonResponse ? "json" : "auto",
+    onerror: (err) => opts.logger.debug({ err: err.message.slice(0, 200) }, "mcp request rejected"),
+  });
 }
 
-/** POST handler. The body has already been parsed by express.json. */
+/** POST handler. The body has already been parsed by express.json (server/http/body.ts), within the body limit. */
 export function mcpPostHandler(opts: McpHandlerOptions): RequestHandler {
-  return async (req: Request, res: Response) => {
-    annotateLog(res, describe(req.body));
-    const server = createMcpServer(opts);
-    const transport = new StreamableHTTPServerTransport({
-      sessionIdGenerator: undefined,
-      enableJsonResponse: opts.jsonResponse,
-    });
-    // Closing the server closes its transport too.
-    res.on("close", () => void server.close());
-    try {
-      await server.connect(transport);
-      await transport.handleRequest(req, res, req.body);
-    } catch (err) {
-      opts.logger.error({ err: err instanceof Error ? err.message : String(err) }, "mcp request failed");
-      if (!res.headersSent) sendJsonRpcError(res, 500, JsonRpcCode.InternalError, "Internal error");
+  const handler = createHandler(opts);
+  const node = toNodeHandler(handler, {
+    onerror: (err) => opts.logger.error({ err: err.message }, "mcp request failed"),
+  });
+  return (req: Request, res: Response) => {
+    annotateLog(res, describe(req));
+    if (Array.isArray(req.body)) {
+      // JSON-RPC 2.0 §6: an invalid batch is answered with a single -32600 error. Empty batches included.
+      sendJsonRpcError(
+        res,
+        400,
+        JsonRpcCode.InvalidRequest,
+        "Invalid Request: JSON-RPC batches are not supported (MCP 2025-06-18 and later have no batching)",
+      );
+      return;
     }
+    void node(req, res, req.body);
   };
 }
 

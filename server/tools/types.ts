@@ -2,7 +2,7 @@
  * The tool contract. Each tool lives in its own file under server/tools/ and is listed once in server/tools/index.ts.
  * Definitions (name, zod schemas, annotations) are built once at module load; each request only binds them.
  */
-import type { CallToolResult, ToolAnnotations } from "@modelcontextprotocol/sdk/types.js";
+import type { CallToolResult, ToolAnnotations } from "@modelcontextprotocol/server";
 import type { z } from "zod";
 import type { RuntimeInfo } from "../mcp/runtime.js";
 

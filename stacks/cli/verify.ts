@@ -5,8 +5,7 @@
 import { randomBytes } from "node:crypto";
 import { isIP } from "node:net";
 import { connect, rootCertificates } from "node:tls";
-import { Client } from "@modelcontextprotocol/sdk/client/index.js";
-import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
+import { Client, StreamableHTTPClientTransport } from "@modelcontextprotocol/client";
 import { EDGE_AND_APP_DEFAULTS } from "../../infra/core/defaults.js";
 
 export interface CheckResult {
@@ -40,6 +39,19 @@ const INIT = JSON.stringify({
   },
 });
 const HEADERS = { "content-type": "application/json", accept: "application/json, text/event-stream" };
+
+/** The current MCP revision: https://modelcontextprotocol.io/specification/2026-07-28 */
+export const MODERN_REVISION = "2026-07-28";
+
+/** The sessions verify opens, in order; the first is the one whose echo calls give the latency figures. */
+const ERAS = [
+  {
+    label: "2026-07-28 (server/discover, tools/list, tools/call echo)",
+    mode: { pin: MODERN_REVISION },
+    measured: true,
+  },
+  { label: "2025-era (initialize, tools/list, tools/call echo)", mode: "legacy", measured: false },
+] as const;
 
 /** The health URL next to the MCP endpoint: the last path segment replaced by the health path's (`health`). */
 export function healthUrlFor(url: string): string {
@@ -160,26 +172,52 @@ export async function verify(o: VerifyOptions): Promise<CheckResult[]> {
       : { status: "fail", detail: `${res.status} ${JSON.stringify(body).slice(0, 80)}` };
   });
 
+  // Both protocol eras, with the v2 SDK's Client: 2026-07-28 pinned (server/discover, then calls with the per-request
+  // envelope and Mcp-Method/Mcp-Name headers; no fallback), and the plain 2025 sequence (initialize, then calls), which
+  // is what today's clients send. https://ts.sdk.modelcontextprotocol.io/v2/protocol-versions
   const latencies: number[] = [];
-  await check("mcp session (initialize, tools/list, tools/call echo)", async () => {
-    const client = new Client({ name: "mcp-anywhere-verify", version: "1.0.0" });
-    await client.connect(
-      new StreamableHTTPClientTransport(new URL(o.url), { requestInit: { headers: { "x-api-key": o.apiKey } } }),
-    );
-    try {
-      const { tools } = await client.listTools();
-      if (!tools.some((t) => t.name === "echo")) return { status: "fail", detail: "no echo tool" };
-      for (let i = 0; i < (o.calls ?? 20); i++) {
-        const t0 = performance.now();
-        const res = await client.callTool({ name: "echo", arguments: { text: `verify ${i}` } });
-        latencies.push(performance.now() - t0);
-        if ((res.structuredContent as { text?: string } | undefined)?.text !== `verify ${i}`)
-          return { status: "fail", detail: "echo answered wrongly" };
+  const eras: string[] = [];
+  for (const era of ERAS) {
+    await check(`mcp session ${era.label}`, async () => {
+      const client = new Client(
+        { name: "mcp-anywhere-verify", version: "1.0.0" },
+        { versionNegotiation: { mode: era.mode } },
+      );
+      await client.connect(
+        new StreamableHTTPClientTransport(new URL(o.url), { requestInit: { headers: { "x-api-key": o.apiKey } } }),
+      );
+      try {
+        const { tools } = await client.listTools();
+        if (!tools.some((t) => t.name === "echo")) return { status: "fail", detail: "no echo tool" };
+        const calls = era.measured ? (o.calls ?? 20) : 1;
+        for (let i = 0; i < calls; i++) {
+          const t0 = performance.now();
+          const res = await client.callTool({ name: "echo", arguments: { text: `verify ${i}` } });
+          if (era.measured) latencies.push(performance.now() - t0);
+          if ((res.structuredContent as { text?: string } | undefined)?.text !== `verify ${i}`)
+            return { status: "fail", detail: "echo answered wrongly" };
+        }
+        const version = client.getNegotiatedProtocolVersion() ?? "?";
+        eras.push(version);
+        return { status: "pass", detail: `protocol ${version}; ${tools.length} tools; echo round-trips` };
+      } finally {
+        await client.close();
       }
-      return { status: "pass", detail: `${tools.length} tools; echo round-trips` };
-    } finally {
-      await client.close();
-    }
+    });
+  }
+  await check("protocol era", async () => {
+    const modern = eras.some((v) => v >= MODERN_REVISION);
+    const legacy = eras.some((v) => v < MODERN_REVISION);
+    if (modern && legacy)
+      return { status: "pass", detail: `speaks ${MODERN_REVISION} and the 2025 era (${eras.join(", ")})` };
+    if (legacy)
+      return {
+        status: "warn",
+        detail: `speaks the 2025 era only (${eras.join(", ")}): an older release; ${MODERN_REVISION} clients fall back to initialize`,
+      };
+    if (modern)
+      return { status: "fail", detail: `speaks ${MODERN_REVISION} only: 2025-era clients (most today) cannot connect` };
+    return { status: "fail", detail: "no era answered" };
   });
   await check("no key -> 401", async () => {
     const r = await status(o.url, { method: "POST", headers: HEADERS, body: INIT });

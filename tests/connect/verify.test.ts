@@ -23,7 +23,7 @@ async function verifyOut(args: string[]) {
 describe("npm run verify", function () {
   this.timeout(60_000);
 
-  it("passes every check against the local server, rate included, without printing the key", async () => {
+  it("passes every check against the local server in both eras, rate included, without printing the key", async () => {
     const key = newKey();
     const srv = await startTestServer({ MCP_API_KEYS: key });
     try {
@@ -32,7 +32,9 @@ describe("npm run verify", function () {
       for (const name of [
         "tls",
         "health",
-        "mcp session",
+        "mcp session 2026-07-28 (server/discover, tools/list, tools/call echo): protocol 2026-07-28",
+        "mcp session 2025-era (initialize, tools/list, tools/call echo): protocol 2025-11-25",
+        "protocol era: speaks 2026-07-28 and the 2025 era",
         "no key -> 401",
         "wrong key -> 401",
         "foreign Origin -> 403",
@@ -42,7 +44,7 @@ describe("npm run verify", function () {
       ]) {
         expect(out).to.match(new RegExp(`^PASS ${name.replace(/[()]/g, "\\$&")}`, "m"));
       }
-      expect(out).to.include("summary: every check passes (9)");
+      expect(out).to.include("summary: every check passes (11)");
       expect(out).not.to.include(key);
     } finally {
       await srv.close();
@@ -57,10 +59,45 @@ describe("npm run verify", function () {
       expect(code).to.equal(1);
       const report = JSON.parse(out) as { ok: boolean; results: { name: string; status: string }[] };
       expect(report.ok).to.equal(false);
-      expect(report.results.find((r) => r.name.startsWith("mcp session"))?.status).to.equal("fail");
+      const sessions = report.results.filter((r) => r.name.startsWith("mcp session"));
+      expect(sessions.map((r) => r.status)).to.deep.equal(["fail", "fail"]);
+      expect(report.results.find((r) => r.name === "protocol era")?.status).to.equal("fail");
       expect(out).not.to.include(wrong);
     } finally {
       await srv.close();
+    }
+  });
+
+  it("reports a 2025-only endpoint (an SDK v1 stateless server) as speaking the 2025 era only (warn)", async () => {
+    const { McpServer } = await import("@modelcontextprotocol/sdk/server/mcp.js");
+    const { StreamableHTTPServerTransport } = await import("@modelcontextprotocol/sdk/server/streamableHttp.js");
+    const { z } = await import("zod");
+    const old = createServer((req, res) => {
+      let body = "";
+      req.on("data", (c: Buffer) => {
+        body += c.toString();
+      });
+      req.on("end", async () => {
+        const server = new McpServer({ name: "v1", version: "1.0.0" });
+        server.registerTool("echo", { inputSchema: { text: z.string() } }, ({ text }) => ({
+          content: [{ type: "text", text }],
+          structuredContent: { text },
+        }));
+        const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined });
+        await server.connect(transport);
+        await transport.handleRequest(req, res, body ? JSON.parse(body) : undefined);
+      });
+    });
+    await new Promise<void>((r) => old.listen(0, "127.0.0.1", r));
+    try {
+      const url = `http://127.0.0.1:${(old.address() as AddressInfo).port}/mcp`;
+      const { out } = await verifyOut(["--url", url, "--api-key", newKey()]);
+      expect(out).to.match(/^FAIL mcp session 2026-07-28/m);
+      expect(out).to.match(/^PASS mcp session 2025-era .*protocol 2025-11-25/m);
+      expect(out).to.match(/^WARN protocol era: speaks the 2025 era only/m);
+    } finally {
+      old.closeAllConnections();
+      old.close();
     }
   });
 

@@ -50,7 +50,7 @@ describe("cost model: list-price arithmetic", () => {
     expect(item(c, "Public IPv4 (ALB, 2 AZs)")).to.be.closeTo(7.3, 1e-9); // 2 × 730 × $0.005
     expect(
       (item(c, "WAF web ACL") ?? Number.NaN) +
-        (item(c, "WAF rules (per key, per IP, common rule set)") ?? Number.NaN) +
+        (item(c, "WAF rules (per key, per IP, common rule set, one per limited tool)") ?? Number.NaN) +
         (item(c, "WAF requests") ?? Number.NaN),
     ).to.be.closeTo(8.6, 1e-9); // 5 + 3 × 1 + 1 × 0.60
     expect(item(c, "Public IPv4 (tasks)")).to.be.closeTo(3.65, 1e-9); // 1 × 730 × $0.005
@@ -172,9 +172,13 @@ describe("cost model: list-price arithmetic", () => {
     const lb = cloudRunCost({ edge: "loadbalancer" }, at(1e6));
     expect(item(lb, "Load balancer forwarding rule")).to.be.closeTo(18.25, 1e-9); // 730 × $0.025
     expect(
-      (item(lb, "Cloud Armor policy") ?? Number.NaN) + (item(lb, "Cloud Armor rules (no key, per IP)") ?? Number.NaN),
+      (item(lb, "Cloud Armor policy") ?? Number.NaN) +
+        (item(lb, "Cloud Armor rules (no key, per IP, one per limited tool)") ?? Number.NaN),
     ).to.equal(7); // 5 + 2 × 1
     expect(item(lb, "Cloud Armor requests")).to.be.closeTo(0.75, 1e-9);
+    // Two limited tools: two more Cloud Armor rules, $1 each.
+    const tools = cloudRunCost({ edge: "loadbalancer" }, { ...at(1e6), toolLimitCount: 2 });
+    expect(tools.monthlyUsd - lb.monthlyUsd).to.be.closeTo(2, 1e-9);
     // 1e6 × 6 KB / 2^20 = 5.7220 GiB × $0.008
     expect(item(lb, "Load balancer data processed")).to.be.closeTo(0.0457764, 1e-6);
     // sampled LB request logs: 1e6 × 0.1 × 1.5 KB / 2^20 = 0.1430511 GiB more Cloud Logging × $0.50 = 0.0715256

@@ -13,6 +13,7 @@ import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/
 import { expect } from "chai";
 import { Agent, fetch as undiciFetch } from "undici";
 import { renderKeyRefreshScript } from "../../components/ec2/key-refresh.js";
+import { MODERN_REVISION } from "../helpers/client.js";
 import { freePort, startTestNginx } from "../helpers/nginx.js";
 import type { Spawned } from "../helpers/process.js";
 import { logLines, newKey } from "../helpers/secrets.js";
@@ -29,8 +30,19 @@ describe("EC2 nginx edge in a real nginx", function () {
   let base: string;
   let agent: Agent;
   let conf: string;
-  // alice and bob: SDK sessions; carol: arrives by rotation; dave: the burst; erin: untouched until the burst test.
-  const [alice, bob, carol, dave, erin] = [newKey(), newKey(), newKey(), newKey(), newKey()];
+  // alice and bob: SDK sessions; carol: arrives by rotation; dave: the burst; erin: untouched until the burst test;
+  // frank and grace: the per-tool test.
+  const [alice, bob, carol, dave, erin, frank, grace] = [
+    newKey(),
+    newKey(),
+    newKey(),
+    newKey(),
+    newKey(),
+    newKey(),
+    newKey(),
+  ];
+  /** server_info: 0.5 requests/s per key and tool (30 r/m), 2 at once (the key's 5 scaled by 0.5 / 2, rounded up). */
+  const TOOL_LIMITS = { server_info: 0.5 };
 
   /** Puts `keys` into the fake SSM parameter and runs the real key timer script. */
   function setKeys(keys: string[]) {
@@ -80,7 +92,7 @@ describe("EC2 nginx edge in a real nginx", function () {
         reloadCommand: [reload],
       }),
     );
-    setKeys([alice, bob, dave, erin]);
+    setKeys([alice, bob, dave, erin, frank, grace]);
 
     app = await startTestServer({ MCP_API_KEYS_FILE: join(dir, "keys", "keys"), MCP_TRUST_PROXY: "1" });
     nginx = startTestNginx({
@@ -94,6 +106,7 @@ describe("EC2 nginx edge in a real nginx", function () {
       certificateKey: join(dir, "key.pem"),
       keyMapPath: join(dir, "nginx", "keys.map"),
       acmeWebroot: join(dir, "acme"),
+      perToolRequestsPerSecond: TOOL_LIMITS,
     });
     base = `https://127.0.0.1:${httpsPort}`;
     for (let i = 0; i < 100; i++) {
@@ -184,6 +197,53 @@ describe("EC2 nginx edge in a real nginx", function () {
     const other = await post(JSON.stringify(INITIALIZE), mcpHeaders(erin));
     expect(other.status).to.equal(200);
     await other.arrayBuffer();
+  });
+
+  /** A 2026-07-28 `tools/call` (per-request `_meta` envelope) with its `Mcp-Method`/`Mcp-Name` headers. */
+  const toolCall = (key: string, name: string, args: Record<string, unknown> = {}) =>
+    post(
+      JSON.stringify({
+        jsonrpc: "2.0",
+        id: 7,
+        method: "tools/call",
+        params: {
+          name,
+          arguments: args,
+          _meta: {
+            "io.modelcontextprotocol/protocolVersion": MODERN_REVISION,
+            "io.modelcontextprotocol/clientInfo": { name: "nginx-edge-test", version: "1.0.0" },
+            "io.modelcontextprotocol/clientCapabilities": {},
+          },
+        },
+      }),
+      mcpHeaders(key, { "mcp-protocol-version": MODERN_REVISION, "mcp-method": "tools/call", "mcp-name": name }),
+    );
+
+  it("limits one tool per key (Mcp-Name): a burst on it gets 429, another tool for the key and another key pass", async () => {
+    const statuses: number[] = [];
+    let limited: Awaited<ReturnType<typeof post>> | undefined;
+    for (let i = 0; i < 3; i++) {
+      const res = await toolCall(frank, "server_info");
+      statuses.push(res.status);
+      if (res.status === 429) limited = res;
+      else await res.arrayBuffer();
+    }
+    expect(statuses, "2 at once, then the tool's zone refuses").to.deep.equal([200, 200, 429]);
+    expect(limited?.headers.get("retry-after")).to.equal("1");
+    expect(await limited?.json()).to.deep.equal({
+      jsonrpc: "2.0",
+      error: { code: -32000, message: "Too many requests: rate limit exceeded" },
+      id: null,
+    });
+    const otherTool = await toolCall(frank, "echo", { text: "still here" });
+    expect(otherTool.status, "same key, a tool not listed: the key's limit only").to.equal(200);
+    expect(await otherTool.text()).to.include("still here");
+    const otherKey = await toolCall(grace, "server_info");
+    expect(otherKey.status, "another key, same tool").to.equal(200);
+    await otherKey.arrayBuffer();
+    const noName = await post(JSON.stringify(INITIALIZE), mcpHeaders(frank));
+    expect(noName.status, "same key without Mcp-Name (2025-era)").to.equal(200);
+    await noName.arrayBuffer();
   });
 
   it("refuses an oversized body with 413 JSON at the edge", async () => {

@@ -8,12 +8,17 @@
  * - `throttle`: one counter per rule and key value within one `intervalSec` window; a request over
  *   `rateLimitThreshold.count` gets `exceedAction`, the others `conformAction` (which ends evaluation too). Key types
  *   ALL, IP and HTTP_HEADER ("the first 128 bytes of the header value"; a missing header falls back to ALL), from the
- *   "Rate limiting overview" (https://cloud.google.com/armor/docs/rate-limiting-overview);
+ *   "Rate limiting overview" (https://cloud.google.com/armor/docs/rate-limiting-overview); and multi-key throttles
+ *   (`enforceOnKeyConfigs`, up to 3 of those types, `enforceOnKey` unset: same page), whose key is the combination of
+ *   every config's value, so two requests share a counter only when all their values are equal;
  * - what the load-balancer log records as `enforcedSecurityPolicy.rateLimitAction.key`: the key value, first 36 bytes
- *   (Cloud Armor request logging, https://cloud.google.com/armor/docs/request-logging).
+ *   (Cloud Armor request logging, https://cloud.google.com/armor/docs/request-logging). For a multi-key throttle the
+ *   documentation does not say how the values are joined; this models them joined by a space, so a test can check
+ *   which values (never which format) reach the log.
  *
  * Match conditions: basic `SRC_IPS_V1` with `["*"]`, and expressions joined by `&&` whose terms are
- * `has(request.headers['<name>'])` or `request.path.startsWith('<prefix>')`, each optionally negated with `!`.
+ * `has(request.headers['<name>'])`, `request.headers['<name>'] == '<value>'` (exact, case-sensitive; false for a
+ * missing header) or `request.path.startsWith('<prefix>')`, each optionally negated with `!`.
  * Anything else throws, so a policy that starts using another construct fails its tests until this learns it.
  */
 
@@ -38,7 +43,7 @@ interface RateLimitOptions {
   exceedAction: string;
   enforceOnKey?: string;
   enforceOnKeyName?: string;
-  enforceOnKeyConfigs?: unknown[];
+  enforceOnKeyConfigs?: { enforceOnKeyType?: string; enforceOnKeyName?: string }[];
   rateLimitThreshold: { count: number; intervalSec: number };
 }
 
@@ -59,6 +64,8 @@ function term(t: string, r: ArmorRequest): boolean {
   if (s.startsWith("!")) return !term(s.slice(1), r);
   const header = /^has\(request\.headers\['([a-z0-9-]+)'\]\)$/.exec(s);
   if (header) return header[1] !== undefined && Object.hasOwn(r.headers, header[1]);
+  const equals = /^request\.headers\['([a-z0-9-]+)'\]\s*==\s*'([^']*)'$/.exec(s);
+  if (equals) return equals[1] !== undefined && r.headers[equals[1]] === equals[2];
   const prefix = /^request\.path\.startsWith\('([^']*)'\)$/.exec(s);
   if (prefix) return r.path.startsWith(prefix[1] ?? "");
   throw new Error(`cloud-armor evaluator: unsupported term ${JSON.stringify(s)}`);
@@ -75,7 +82,7 @@ function matches(rule: ArmorRule, r: ArmorRequest): boolean {
   const expression = m.expr?.expression;
   if (expression === undefined) throw new Error(`cloud-armor evaluator: rule ${rule.priority} has no match`);
   const shape = expression.replace(
-    /has\(request\.headers\['[a-z0-9-]+'\]\)|request\.path\.startsWith\('[^']*'\)/g,
+    /has\(request\.headers\['[a-z0-9-]+'\]\)|request\.headers\['[a-z0-9-]+'\]\s*==\s*'[^']*'|request\.path\.startsWith\('[^']*'\)/g,
     "T",
   );
   if (!/^\s*!?T(\s*&&\s*!?T)*\s*$/.test(shape)) {
@@ -84,20 +91,31 @@ function matches(rule: ArmorRule, r: ArmorRequest): boolean {
   return expression.split("&&").every((t) => term(t, r));
 }
 
-function keyOf(o: RateLimitOptions, r: ArmorRequest): string {
-  if (o.enforceOnKeyConfigs !== undefined) throw new Error("cloud-armor evaluator: enforceOnKeyConfigs unsupported");
-  switch (o.enforceOnKey ?? "ALL") {
+function oneKey(type: string | undefined, name: string | undefined, r: ArmorRequest): string {
+  switch (type ?? "ALL") {
     case "ALL":
       return "";
     case "IP":
       return r.ip;
     case "HTTP_HEADER": {
-      const v = r.headers[String(o.enforceOnKeyName).toLowerCase()];
+      const v = r.headers[String(name).toLowerCase()];
       return v === undefined ? "" : Buffer.from(v).subarray(0, 128).toString();
     }
     default:
-      throw new Error(`cloud-armor evaluator: unsupported enforceOnKey ${o.enforceOnKey}`);
+      throw new Error(`cloud-armor evaluator: unsupported key type ${type}`);
   }
+}
+
+/** The key's values, one per key config (one for a single-key throttle). */
+function keyOf(o: RateLimitOptions, r: ArmorRequest): string[] {
+  if (o.enforceOnKeyConfigs === undefined) return [oneKey(o.enforceOnKey, o.enforceOnKeyName, r)];
+  if (o.enforceOnKey !== undefined || o.enforceOnKeyName !== undefined) {
+    throw new Error("cloud-armor evaluator: enforceOnKey and enforceOnKeyConfigs are exclusive (the API refuses both)");
+  }
+  if (o.enforceOnKeyConfigs.length < 1 || o.enforceOnKeyConfigs.length > 3) {
+    throw new Error("cloud-armor evaluator: enforceOnKeyConfigs takes 1 to 3 keys");
+  }
+  return o.enforceOnKeyConfigs.map((c) => oneKey(c.enforceOnKeyType, c.enforceOnKeyName, r));
 }
 
 /**
@@ -123,10 +141,10 @@ export class ArmorPolicy {
       const o = rule.rateLimitOptions;
       if (o === undefined) throw new Error(`cloud-armor evaluator: throttle ${rule.priority} has no rateLimitOptions`);
       const key = keyOf(o, r);
-      const bucket = `${rule.priority}\u0000${key}`;
+      const bucket = JSON.stringify([rule.priority, ...key]);
       const n = (this.counters.get(bucket) ?? 0) + 1;
       this.counters.set(bucket, n);
-      const loggedKey = Buffer.from(key).subarray(0, 36).toString();
+      const loggedKey = Buffer.from(key.join(" ")).subarray(0, 36).toString();
       const action = n > o.rateLimitThreshold.count ? o.exceedAction : o.conformAction;
       return { action, priority: rule.priority, loggedKey };
     }

@@ -36,6 +36,8 @@ export interface TestNginxOptions {
   certificateKey: string;
   keyMapPath: string;
   acmeWebroot: string;
+  /** Per-tool limits (tool name to requests/s per key and tool). @default none */
+  perToolRequestsPerSecond?: Record<string, number>;
 }
 
 /**
@@ -54,7 +56,12 @@ export function testNginxConfig(o: TestNginxOptions): NginxConfigOptions {
     acmeWebroot: o.acmeWebroot,
     mcpPath: "/mcp",
     healthPath: "/health",
-    rateLimit: { requestsPerSecond: 2, burst: 5, ipRequestsPerMinute: 3 },
+    rateLimit: {
+      requestsPerSecond: 2,
+      burst: 5,
+      ipRequestsPerMinute: 3,
+      perToolRequestsPerSecond: o.perToolRequestsPerSecond,
+    },
     maxBodyBytes: 4096,
     readTimeoutSeconds: 60,
     accessLog: join(o.dir, "access.log"),

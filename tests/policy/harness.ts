@@ -48,6 +48,17 @@ export const VARIANTS: Record<string, Record<string, string>> = {
   "ec2 default": { "mcp-anywhere:target": "ec2" },
   "ec2 domain": { "mcp-anywhere:target": "ec2", "mcp-anywhere:ec2Domain": "mcp.example.com" },
   "ec2 ssh cidr": { "mcp-anywhere:target": "ec2", "mcp-anywhere:ec2SshCidr": "203.0.113.7/32" },
+  // Per-tool limits: the most WAF takes (8 per-tool rate-based rules), and the Cloud Armor multi-key throttles.
+  "fargate per-tool limits": {
+    "mcp-anywhere:target": "fargate",
+    "mcp-anywhere:toolRateLimits": JSON.stringify(Array.from({ length: 8 }, (_, i) => `tool.${i}=${i + 1}`)),
+  },
+  "cloudrun loadbalancer per-tool limits": {
+    "mcp-anywhere:target": "cloudrun",
+    "gcp:project": GCP_PROJECT,
+    "mcp-anywhere:cloudrunEdge": "loadbalancer",
+    "mcp-anywhere:toolRateLimits": '["estimate_cost=2","echo=50"]',
+  },
 };
 
 /** A resource as the policies see it: inputs (`props`), outputs, provider and options. */

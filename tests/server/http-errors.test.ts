@@ -106,9 +106,10 @@ describe("HTTP errors on /mcp", () => {
     await expectRpcError(res, 400, -32000, /Unsupported protocol version/);
   });
 
+  // JSON-RPC 2.0 §5.1: valid JSON that is not a Request object is -32600 Invalid Request (the v1 SDK sent -32700).
   for (const shape of ["{}", "null", '"text"', "42", '{"jsonrpc":"1.0","id":1}']) {
-    it(`400 with a JSON-RPC error for well-formed JSON that is not a JSON-RPC message: ${shape}`, async () => {
-      await expectRpcError(await post(shape, mcpHeaders(KEY)), 400, -32700, /Invalid JSON-RPC message/);
+    it(`400 with -32600 for well-formed JSON that is not a JSON-RPC message: ${shape}`, async () => {
+      await expectRpcError(await post(shape, mcpHeaders(KEY)), 400, -32600, /not a valid JSON-RPC message/);
     });
   }
 

@@ -1,10 +1,10 @@
 /** MCP_API_KEYS_FILE: keys from a file, re-read within a second when it changes (atomic rename included). */
-import { mkdtempSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, renameSync, rmSync, statSync, utimesSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { expect } from "chai";
 import { parseKeyFile } from "../../server/keys/sources.js";
-import { newKey } from "../helpers/secrets.js";
+import { logLines, newKey } from "../helpers/secrets.js";
 import { INITIALIZE, mcpHeaders, startTestServer, type TestServer } from "../helpers/server.js";
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -76,5 +76,86 @@ describe("MCP_API_KEYS_FILE", () => {
     } finally {
       await empty.close();
     }
+  });
+
+  describe("hostile-input review: faults", () => {
+    const post = async (srv: TestServer, key: string) => {
+      const res = await fetch(srv.url, { method: "POST", headers: mcpHeaders(key), body: JSON.stringify(INITIALIZE) });
+      await res.arrayBuffer();
+      return res.status;
+    };
+    const health = async (srv: TestServer) =>
+      ((await (await fetch(`${srv.base}/health`)).json()) as { keys: string }).keys;
+
+    it("L3: notices an in-place rewrite with the same size and a preserved mtime within about a second", async () => {
+      const file = join(dir, "same-size");
+      const [oldKey, newer] = [newKey(), newKey()];
+      expect(oldKey.length).to.equal(newer.length);
+      writeFileSync(file, `${oldKey}\n`);
+      const srv = await startTestServer({ MCP_API_KEYS_FILE: file });
+      try {
+        expect(await post(srv, oldKey)).to.equal(200);
+        const { atime, mtime } = statSync(file);
+        writeFileSync(file, `${newer}\n`); // same inode, same size
+        utimesSync(file, atime, mtime); // as `cp -p` or `touch -r` would
+        await sleep(1100);
+        expect(await post(srv, newer)).to.equal(200);
+        expect(await post(srv, oldKey)).to.equal(401);
+      } finally {
+        await srv.close();
+      }
+    });
+
+    it("L3: emptying the file revokes its keys; deleting it keeps them with a warning", async () => {
+      const file = join(dir, "revoke");
+      const key = newKey();
+      writeFileSync(file, `${key}\n`);
+      const srv = await startTestServer({ MCP_API_KEYS_FILE: file });
+      try {
+        expect(await post(srv, key)).to.equal(200);
+        rmSync(file);
+        await sleep(1100);
+        expect(await post(srv, key), "a missing file is an outage: last keys kept").to.equal(200);
+        await sleep(50);
+        expect(logLines.some((l) => l.includes("ENOENT") && l.includes('"level":"warn"'))).to.equal(true);
+        writeFileSync(file, "# all keys revoked\n");
+        await sleep(1100);
+        expect(await post(srv, key), "an emptied file revokes").to.equal(503);
+        expect(await health(srv)).to.equal("unavailable");
+        expect(logLines.some((l) => l.includes("its keys are revoked"))).to.equal(true);
+      } finally {
+        await srv.close();
+      }
+    });
+
+    it("L3: picks up a file recreated after a failed read within about a second, not after the retry delay", async () => {
+      const file = join(dir, "recreated");
+      const [first, second] = [newKey(), newKey()];
+      writeFileSync(file, first);
+      const srv = await startTestServer({ MCP_API_KEYS_FILE: file });
+      try {
+        expect(await post(srv, first)).to.equal(200);
+        rmSync(file);
+        await sleep(1100);
+        await post(srv, first); // the failed read happens here
+        await sleep(100);
+        writeFileSync(file, second);
+        await sleep(1100);
+        expect(await post(srv, second)).to.equal(200);
+      } finally {
+        await srv.close();
+      }
+    });
+
+    it("M1: an MCP_API_KEYS key works when the key file is missing at start", async () => {
+      const staticKey = newKey();
+      const srv = await startTestServer({ MCP_API_KEYS: staticKey, MCP_API_KEYS_FILE: join(dir, "no-dir", "keys") });
+      try {
+        expect(await post(srv, staticKey)).to.equal(200);
+        expect(await health(srv)).to.equal("stale");
+      } finally {
+        await srv.close();
+      }
+    });
   });
 });

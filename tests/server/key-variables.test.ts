@@ -1,5 +1,6 @@
 /** Keys from MCP_API_KEYS_<N> (one ECS secret each) all work, as one set, through the real server. */
 import { expect } from "chai";
+import { ConfigError } from "../../server/config.js";
 import { newKey } from "../helpers/secrets.js";
 import { INITIALIZE, mcpHeaders, startTestServer } from "../helpers/server.js";
 
@@ -22,5 +23,21 @@ describe("numbered key variables", () => {
     } finally {
       await srv.close();
     }
+  });
+
+  it("M3: refuses to start with a key shorter than 20 characters, naming the variable, never the key", async () => {
+    const short = "only-19-characters!";
+    expect(short).to.have.length(19);
+    const err = await startTestServer({ MCP_API_KEYS_1: newKey(), MCP_API_KEYS_2: `${newKey()},${short}` }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(err).to.be.instanceOf(ConfigError);
+    const message = (err as Error).message;
+    expect(message).to.include("MCP_API_KEYS_2 holds a key shorter than 20 characters (key 2 of 2)");
+    expect(message).not.to.include(short);
+    expect(message).not.to.include("MCP_API_KEYS_1 ");
+    const ok = await startTestServer({ MCP_API_KEYS: "a".repeat(20) });
+    await ok.close();
   });
 });

@@ -1,6 +1,6 @@
 /** In-app rate limits: per key with burst, per IP for keyless requests, and X-Forwarded-For trusted only when told. */
 import { expect } from "chai";
-import { newKey } from "../helpers/secrets.js";
+import { logLines, newKey } from "../helpers/secrets.js";
 import { INITIALIZE, mcpHeaders, startTestServer, type TestServer } from "../helpers/server.js";
 
 const KEY = newKey();
@@ -55,7 +55,7 @@ describe("rate limiting", () => {
     });
     after(() => srv.close());
 
-    it("answers 401 three times, then 429, whatever X-Forwarded-For claims; a valid key still passes", async () => {
+    it("answers 401 three times, then 429, whatever X-Forwarded-For claims", async () => {
       const statuses: number[] = [];
       for (let i = 0; i < 6; i++) {
         // A different spoofed client address on every attempt: with no trusted proxy it must not open a new bucket.
@@ -65,8 +65,57 @@ describe("rate limiting", () => {
         await res.arrayBuffer();
       }
       expect(statuses).to.deep.equal([401, 401, 401, 429, 429, 429]);
-      const ok = await fetch(srv.url, { method: "POST", headers: mcpHeaders(KEY), body });
-      expect(ok.status).to.equal(200);
+    });
+
+    it("M3: while the address is blocked, a valid key gets the same 429 as a wrong one (no oracle)", async () => {
+      // The address is blocked by the previous test's failures.
+      const answer = async (key: string | undefined) => {
+        const res = await fetch(srv.url, { method: "POST", headers: mcpHeaders(key), body });
+        const { error } = (await res.json()) as { error: { code: number; message: string } };
+        return {
+          status: res.status,
+          code: error.code,
+          message: error.message,
+          policy: res.headers.get("ratelimit-policy"),
+        };
+      };
+      const [valid, wrong, none] = [await answer(KEY), await answer(newKey()), await answer(undefined)];
+      expect(valid.status).to.equal(429);
+      expect(valid).to.deep.equal(wrong);
+      expect(valid).to.deep.equal(none);
+      expect(valid.policy).to.match(/"per-ip-unauthenticated"; q=3; w=60/);
+    });
+  });
+
+  describe("per IP on every path (2 per minute)", () => {
+    let srv: TestServer;
+    before(async () => {
+      srv = await startTestServer({ MCP_API_KEYS: KEY, MCP_RATE_LIMIT_IP_PER_MINUTE: "2" });
+    });
+    after(() => srv.close());
+
+    it("L1: limits keyless requests to unknown paths and methods too, but never the health check", async () => {
+      const statuses: number[] = [];
+      for (const [method, path] of [
+        ["GET", "/nope"],
+        ["PUT", "/mcp"],
+        ["GET", "/x"],
+        ["GET", "/y"],
+      ] as const) {
+        const res = await fetch(`${srv.base}${path}`, { method });
+        statuses.push(res.status);
+        await res.arrayBuffer();
+      }
+      expect(statuses).to.deep.equal([404, 405, 429, 429]);
+      const health = await fetch(`${srv.base}/health`);
+      expect(health.status).to.equal(200);
+    });
+
+    it("L1: writes one line for a blocked address's refusals, not one per request", async () => {
+      const before = logLines.length;
+      for (let i = 0; i < 20; i++) await (await fetch(`${srv.base}/flood-${i}`)).arrayBuffer();
+      const lines = logLines.slice(before).filter((l) => l.includes('"msg":"request"'));
+      expect(lines.length, "the address was already blocked and logged once").to.be.at.most(1);
     });
   });
 

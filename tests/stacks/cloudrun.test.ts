@@ -396,6 +396,113 @@ describe("stack program: cloudrun target", function () {
       });
     });
 
+    describe("per-tool throttles (toolRateLimits), evaluated rule by rule with multi-key throttles", () => {
+      // dev: 20 requests/s per key, so 1,200 per minute per IP; estimate_cost 2/s = 120, fast.tool 100/s capped to 1,200.
+      const perIp = DEPLOY_DEFAULTS.rateLimit.requestsPerSecond * 60;
+      const estimate = 120;
+      let rules: ArmorRule[];
+      let tooled: StackRun;
+      const key = "K".repeat(8) + "s".repeat(32);
+      const call = (ip: string, tool?: string, headers: Record<string, string> = { "x-api-key": key }) => ({
+        ip,
+        path: "/mcp",
+        headers: { ...headers, ...(tool === undefined ? {} : { "mcp-method": "tools/call", "mcp-name": tool }) },
+      });
+      const actions = (ds: ArmorDecision[]) => ds.map((d) => d.action);
+      before(async () => {
+        tooled = await runStack("dev", {
+          ...CLOUDRUN,
+          "mcp-anywhere:cloudrunEdge": "loadbalancer",
+          "mcp-anywhere:toolRateLimits": '["estimate_cost=2","fast.tool=100"]',
+        });
+        rules = inputs(tooled.mocks.one(T.armor)).rules as ArmorRule[];
+      });
+
+      it("puts one throttle per tool between the no-key deny and the per-IP throttle, keyed on IP + mcp-name", () => {
+        expect(rules.map((r) => r.priority)).to.deep.equal([1000, 1500, 1501, 2000, 2147483647]);
+        const tool = rules.find((r) => r.priority === 1500);
+        expect(tool?.match.expr?.expression).to.equal(
+          "has(request.headers['mcp-name']) && request.headers['mcp-name'] == 'estimate_cost'",
+        );
+        expect(tool?.rateLimitOptions).to.deep.equal({
+          conformAction: "allow",
+          exceedAction: "deny(429)",
+          enforceOnKeyConfigs: [
+            { enforceOnKeyType: "IP" },
+            { enforceOnKeyType: "HTTP_HEADER", enforceOnKeyName: "mcp-name" },
+          ],
+          rateLimitThreshold: { count: estimate, intervalSec: 60 },
+        });
+        expect(rules.find((r) => r.priority === 1501)?.rateLimitOptions?.rateLimitThreshold.count, "capped").to.equal(
+          perIp,
+        );
+      });
+
+      it("stops a burst on one tool from one address at the tool's limit; another tool and another address pass", () => {
+        const policy = new ArmorPolicy(rules);
+        const burst = policy.send(estimate + 1, () => call("192.0.2.10", "estimate_cost"));
+        expect(actions(burst.slice(0, estimate)).every((a) => a === "allow")).to.equal(true);
+        expect(burst[estimate]).to.deep.include({ action: "deny(429)", priority: 1500 });
+        expect(policy.evaluate(call("192.0.2.10", "echo")).action, "same IP, a tool not listed").to.equal("allow");
+        expect(policy.evaluate(call("192.0.2.11", "estimate_cost")).action, "another IP, same tool").to.equal("allow");
+      });
+
+      it("lets no request escape the per-IP throttle through Mcp-Name: made-up, absent or mis-cased names meet it", () => {
+        for (const name of [(i: number) => `tool-${i}`, () => undefined, () => "ESTIMATE_COST"]) {
+          const policy = new ArmorPolicy(rules);
+          const ds = policy.send(perIp + 1, (i) => call("198.51.100.40", name(i)));
+          expect(new Set(ds.map((d) => d.priority))).to.deep.equal(new Set([2000]));
+          expect(ds[perIp]?.action).to.equal("deny(429)");
+        }
+        const keyless = new ArmorPolicy(rules).evaluate(call("198.51.100.41", "estimate_cost", {}));
+        expect(keyless.action, "no key: denied before any throttle").to.equal("deny(403)");
+      });
+
+      it("bounds one address's total at the per-IP limit plus each listed tool's, whatever it sends", () => {
+        const policy = new ArmorPolicy(rules);
+        const ip = "203.0.113.50";
+        const sent = [
+          ...policy.send(perIp + 1, (i) => call(ip, i % 2 ? "echo" : undefined)),
+          ...policy.send(estimate + 1, () => call(ip, "estimate_cost")),
+          ...policy.send(perIp + 1, () => call(ip, "fast.tool")),
+          ...policy.send(50, (i) => call(ip, `made-up-${i}`, { "x-api-key": `random-${i}` })),
+        ];
+        const allowed = sent.filter((d) => d.action === "allow").length;
+        expect(allowed).to.equal(perIp + estimate + perIp);
+      });
+
+      it("logs only the client IP and the tool name as the rate-limit key, never a key header", () => {
+        for (const r of rules.filter((x) => x.rateLimitOptions !== undefined)) {
+          const configs = r.rateLimitOptions?.enforceOnKeyConfigs ?? [
+            {
+              enforceOnKeyType: r.rateLimitOptions?.enforceOnKey,
+              enforceOnKeyName: r.rateLimitOptions?.enforceOnKeyName,
+            },
+          ];
+          for (const c of configs) {
+            expect(
+              [
+                ["IP", ""],
+                ["HTTP_HEADER", "mcp-name"],
+              ].some(([t, n]) => t === c.enforceOnKeyType && n === (c.enforceOnKeyName ?? "")),
+              `rule ${r.priority} keys on ${c.enforceOnKeyType} ${c.enforceOnKeyName ?? ""}`,
+            ).to.equal(true);
+          }
+        }
+        const policy = new ArmorPolicy(rules);
+        for (const headers of [{ "x-api-key": key }, { authorization: `Bearer ${key}` }] as Record<string, string>[]) {
+          const d = policy.evaluate(call("198.51.100.23", "estimate_cost", headers));
+          expect(d.loggedKey).to.equal("198.51.100.23 estimate_cost");
+          expect(d.loggedKey).not.to.include(key.slice(0, 8));
+        }
+      });
+
+      it("passes the limits to the app as MCP_TOOL_RATE_LIMITS", () => {
+        const env = container(tooled.mocks.one(T.service)).envs.find((e) => e.name === "MCP_TOOL_RATE_LIMITS");
+        expect(env?.value).to.equal("estimate_cost=2,fast.tool=100");
+      });
+    });
+
     it("serves HTTPS on a managed certificate for <ip>.nip.io, and exports that URL", async () => {
       expect(inputs(run.mocks.one(T.cert)).managed).to.deep.equal({ domains: ["34-117-42-7.nip.io"] });
       expect(inputs(run.mocks.one(T.rule))).to.include({ portRange: "443", loadBalancingScheme: "EXTERNAL_MANAGED" });

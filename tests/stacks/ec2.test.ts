@@ -191,6 +191,32 @@ describe("stack program: ec2 target", function () {
     expect(content.mainSteps[0]?.inputs.runCommand.at(-1)).to.equal("/usr/local/bin/mcp-anywhere-deploy");
   });
 
+  it("toolRateLimits: nginx gets one limit_req zone per tool keyed on key id + Mcp-Name, the app MCP_TOOL_RATE_LIMITS", async () => {
+    const tooled = await runStack("dev", { ...EC2, "mcp-anywhere:toolRateLimits": '["estimate_cost=2","my.tool=40"]' });
+    const ud = gunzipSync(Buffer.from(String(inputs(tooled.mocks.one(T.instance)).userDataBase64), "base64"));
+    const doc = parse(ud.toString("utf8")) as CloudConfig;
+    const file = (p: string) => doc.write_files.find((f) => f.path === p)?.content ?? "";
+    const conf = file("/etc/mcp-anywhere/nginx/nginx.conf");
+    // dev: 20 requests/s and 40 at once per key; estimate_cost 2/s → 120 r/m, burst ceil(40 × 2 / 20) = 4.
+    expect(conf).to.include('default "$mcp_key_id $http_mcp_name";');
+    expect(conf).to.include('"~^estimate_cost$" $mcp_key_and_tool;');
+    expect(conf).to.include('"~^my\\.tool$" $mcp_key_and_tool;');
+    expect(conf).to.include("limit_req_zone $mcp_tool_0 zone=mcp_tool_0:1m rate=120r/m;");
+    expect(conf).to.include("limit_req_zone $mcp_tool_1 zone=mcp_tool_1:1m rate=2400r/m;");
+    const mcpLocation = conf.slice(conf.indexOf("location = /mcp {"), conf.indexOf("location = /_mcp_auth"));
+    expect(mcpLocation.match(/limit_req zone=\S+ burst=\d+ nodelay;/g)).to.deep.equal([
+      "limit_req zone=mcp_per_ip burst=59 nodelay;",
+      "limit_req zone=mcp_per_key burst=39 nodelay;",
+      "limit_req zone=mcp_tool_0 burst=3 nodelay;",
+      "limit_req zone=mcp_tool_1 burst=39 nodelay;",
+    ]);
+    const compose = parse(file("/etc/mcp-anywhere/compose.yaml")) as {
+      services: Record<string, { environment?: Record<string, string> }>;
+    };
+    expect(compose.services.mcp?.environment?.MCP_TOOL_RATE_LIMITS).to.equal("estimate_cost=2,my.tool=40");
+    expect(userData, "without toolRateLimits: no tool zone").not.to.include("mcp_tool_");
+  });
+
   it("a config change reaches the host as a new rollout (new association name), not a new instance", async () => {
     const other = await runStack("dev", { ...EC2, "mcp-anywhere:rateLimitRps": "5" });
     const name = (r: StackRun) => String(inputs(r.mocks.one(T.association)).associationName);

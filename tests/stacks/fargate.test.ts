@@ -6,8 +6,11 @@ import {
   COMMON_RULE_SET_BLOCKED,
   COMMON_RULE_SET_EXCLUSIONS,
   WAF_BLOCKED_BODY,
+  WAF_MAX_TOOL_RULES,
+  WAF_WCU,
 } from "../../components/fargate/cloudfront.js";
 import { KEY_VERSIONS_LABEL, STOP_TIMEOUT_SECONDS } from "../../components/fargate/ecs.js";
+import { ComponentArgsError, resolveServiceArgs } from "../../infra/service-args.js";
 import {
   ACCOUNT,
   inputsOf,
@@ -18,7 +21,8 @@ import {
   unwrapInput,
 } from "../helpers/pulumi-mocks.js";
 import { type RecordedOptions, resourceOptions } from "../helpers/resource-options.js";
-import { plainTexts, runStack, type StackRun } from "../helpers/run-stack.js";
+import { attempt, plainTexts, runStack, type StackRun } from "../helpers/run-stack.js";
+import { type WafDecision, type WafRule, WafWebAcl } from "../helpers/waf.js";
 
 const T = {
   taskDef: "aws:ecs/taskDefinition:TaskDefinition",
@@ -472,6 +476,139 @@ describe("stack program: fargate target", function () {
       expect(versionOf("/team/keys/b")).to.equal("3");
       expect(Object.keys(versionByIndex)).to.have.length(c.secrets.length);
       expect(JSON.stringify(c)).not.to.include("a".repeat(40)).and.not.to.include("b".repeat(40));
+    });
+  });
+
+  describe("per-tool limits (toolRateLimits): WAF rules keyed on x-api-key + mcp-name, evaluated", () => {
+    // prod: 50 requests/s per key (3,000 per minute), 6,000 per minute per IP.
+    const TOOLS = '["estimate_cost=2","echo=50","fast.tool=100"]';
+    let run: StackRun;
+    let rules: WafRule[];
+    const [keyA, keyB, keyC] = ["A".repeat(40), "B".repeat(40), "C".repeat(40)];
+    const call = (key: string, tool?: string, ip = "198.51.100.7") => ({
+      ip,
+      headers: { "x-api-key": key, ...(tool === undefined ? {} : { "mcp-method": "tools/call", "mcp-name": tool }) },
+    });
+    const blocked = (ds: WafDecision[]) => ds.filter((d) => d.action === "block");
+    before(async () => {
+      run = await runStack("prod", { "mcp-anywhere:toolRateLimits": TOOLS });
+      rules = inputs(run.mocks.one(T.waf)).rules as WafRule[];
+    });
+
+    it("adds one rate-based rule per tool: custom keys x-api-key + mcp-name, scoped to mcp-name == tool, JSON-RPC 429", () => {
+      const tool = rules.filter((r) => r.name.startsWith("per-tool-"));
+      expect(tool.map((r) => r.name)).to.deep.equal([
+        "per-tool-0-echo",
+        "per-tool-1-estimate_cost",
+        "per-tool-2-fast_tool",
+      ]);
+      const estimate = tool[1] as WafRule;
+      const none = [{ priority: 0, type: "NONE" }];
+      expect(estimate.statement.rateBasedStatement).to.deep.equal({
+        limit: 120,
+        evaluationWindowSec: 60,
+        aggregateKeyType: "CUSTOM_KEYS",
+        customKeys: [
+          { header: { name: "x-api-key", textTransformations: none } },
+          { header: { name: "mcp-name", textTransformations: none } },
+        ],
+        scopeDownStatement: {
+          byteMatchStatement: {
+            fieldToMatch: { singleHeader: { name: "mcp-name" } },
+            positionalConstraint: "EXACTLY",
+            searchString: "estimate_cost",
+            textTransformations: none,
+          },
+        },
+      });
+      const perKey = rules.find((r) => r.name === "per-api-key");
+      expect(estimate.action, "the same JSON-RPC 429 with Retry-After as the per-key rule").to.deep.equal(
+        perKey?.action,
+      );
+      expect(estimate.action).to.deep.nested.include({ "block.customResponse.customResponseBodyKey": "rate-limited" });
+      expect(rules.map((r) => r.name).slice(0, 3), "the existing rules keep their place").to.deep.equal([
+        "per-api-key",
+        "per-ip",
+        "aws-common",
+      ]);
+    });
+
+    it("blocks a burst on one tool for one key at the tool's limit, while another tool and another key pass", () => {
+      const acl = new WafWebAcl(rules);
+      const burst = acl.send(121, () => call(keyA, "estimate_cost"));
+      expect(blocked(burst.slice(0, 120)), "2/s × 60 pass").to.deep.equal([]);
+      expect(burst[120]).to.deep.equal({ action: "block", rule: "per-tool-1-estimate_cost", status: 429 });
+      expect(acl.evaluate(call(keyA, "echo")).action, "same key, another tool").to.equal("allow");
+      expect(acl.evaluate(call(keyA)).action, "same key, no Mcp-Name (2025-era)").to.equal("allow");
+      expect(acl.evaluate(call(keyB, "estimate_cost")).action, "another key, same tool").to.equal("allow");
+      expect(acl.evaluate(call(keyA, "estimate_cost", "203.0.113.5")).action, "same key from another IP").to.equal(
+        "block",
+      );
+    });
+
+    it("keeps counting every call toward the key's limit: no Mcp-Name value, made-up or fast, escapes it", () => {
+      const acl = new WafWebAcl(rules);
+      const madeUp = acl.send(3001, (i) => call(keyC, `tool-${i}`));
+      expect(blocked(madeUp.slice(0, 3000))).to.deep.equal([]);
+      expect(madeUp[3000]?.rule, "a fresh Mcp-Name per request").to.equal("per-api-key");
+      const fast = new WafWebAcl(rules).send(3001, () => call(keyC, "fast.tool"));
+      expect(fast[3000]?.rule, "a tool listed above the key's rate still has the key's").to.equal("per-api-key");
+      const anyKey = new WafWebAcl(rules).send(6001, (i) => call(`made-up-${i}`, "estimate_cost"));
+      expect(anyKey[6000]?.rule, "a fresh x-api-key per request meets the per-IP rule").to.equal("per-ip");
+    });
+
+    it("passes the limits to the app as MCP_TOOL_RATE_LIMITS, sorted by tool", () => {
+      const env = Object.fromEntries(container(run.mocks).environment.map((e) => [e.name, e.value]));
+      expect(env.MCP_TOOL_RATE_LIMITS).to.equal("echo=50,estimate_cost=2,fast.tool=100");
+    });
+
+    it("fits WAF's quotas: at most 8 tools (10 rate-based rules per web ACL), within the 1,500 WCUs of the base price", async () => {
+      const eight = Array.from({ length: WAF_MAX_TOOL_RULES }, (_, i) => `t${i}=1`);
+      const full = await runStack("prod", { "mcp-anywhere:toolRateLimits": JSON.stringify(eight) });
+      const all = inputs(full.mocks.one(T.waf)).rules as WafRule[];
+      const rateBased = all.filter((r) => r.statement.rateBasedStatement !== undefined);
+      expect(rateBased).to.have.length(10);
+      const wcu = all.reduce((sum, r) => {
+        if (r.statement.managedRuleGroupStatement !== undefined) return sum + WAF_WCU.commonRuleSet;
+        const s = r.statement.rateBasedStatement as Inputs;
+        const keys = ((s.customKeys ?? []) as unknown[]).length;
+        return sum + 2 + 30 * keys + (s.scopeDownStatement === undefined ? 0 : 2);
+      }, 0);
+      expect(wcu).to.equal(1246).and.be.at.most(WAF_WCU.included);
+      const nine = [...eight, "t8=1"];
+      const r = await attempt("prod", { "mcp-anywhere:toolRateLimits": JSON.stringify(nine) });
+      expect(String(r.error)).to.include("`perToolRequestsPerSecond` lists 9 tools").and.include("at most 8");
+    });
+
+    it("refuses a bad tool name or rate in the component args, naming the argument and what is allowed", () => {
+      const args = (perTool: Record<string, number>) => ({
+        image: "i",
+        apiKeyParameterNames: ["/k"],
+        rateLimit: { requestsPerSecond: 1, burst: 1, perToolRequestsPerSecond: perTool },
+      });
+      const range = { min: 512, max: 4096 };
+      expect(resolveServiceArgs("FargateMcpService t", args({ "a.b-c_D9": 3 }), range).rateLimit).to.deep.include({
+        perToolRequestsPerSecond: { "a.b-c_D9": 3 },
+      });
+      expect(
+        resolveServiceArgs("FargateMcpService t", args({}), range).rateLimit.perToolRequestsPerSecond,
+      ).to.deep.equal({});
+      expect(() => resolveServiceArgs("FargateMcpService t", args({ "bad name": 1 }), range)).to.throw(
+        ComponentArgsError,
+        /`rateLimit\.perToolRequestsPerSecond` has the tool name "bad name"; allowed: 1 to 64 characters of \[A-Za-z0-9_.-\]/,
+      );
+      for (const rps of [0, -1, Number.NaN, Number.POSITIVE_INFINITY]) {
+        expect(() => resolveServiceArgs("FargateMcpService t", args({ echo: rps }), range)).to.throw(
+          /`rateLimit\.perToolRequestsPerSecond\.echo` must be a finite number of requests\/s > 0/,
+        );
+      }
+    });
+
+    it("adds no per-tool rule and no MCP_TOOL_RATE_LIMITS without toolRateLimits", async () => {
+      const plain = await runStack("prod");
+      const names = (inputs(plain.mocks.one(T.waf)).rules as WafRule[]).map((r) => r.name);
+      expect(names).to.deep.equal(["per-api-key", "per-ip", "aws-common"]);
+      expect(container(plain.mocks).environment.map((e) => e.name)).not.to.include("MCP_TOOL_RATE_LIMITS");
     });
   });
 

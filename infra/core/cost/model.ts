@@ -88,6 +88,8 @@ export interface PricingOptions {
   logRetentionDays?: number;
   /** Number of API keys (SSM parameters, edge keys, secrets). @default 1 */
   keyCount?: number;
+  /** Tools with their own edge limit (`toolRateLimits`): one more WAF rule or Cloud Armor rule each. @default 0 */
+  toolLimitCount?: number;
 }
 
 export interface LambdaSizing {
@@ -378,7 +380,12 @@ export const fargateCost = priced((sizing: FargateSizing, o: PricingOptions): Dr
     line("ALB LCUs (processed bytes)", lcu * H, prices.albLcuHour, "aws:lb/loadBalancer:LoadBalancer"),
     line("Public IPv4 (ALB, 2 AZs)", 2 * H, prices.publicIpv4Hour, "aws:lb/loadBalancer:LoadBalancer"),
     line("WAF web ACL", 1, prices.wafWebAcl, "aws:wafv2/webAcl:WebAcl"),
-    line("WAF rules (per key, per IP, common rule set)", 3, prices.wafRule, "aws:wafv2/webAcl:WebAcl"),
+    line(
+      "WAF rules (per key, per IP, common rule set, one per limited tool)",
+      3 + (o.toolLimitCount ?? 0),
+      prices.wafRule,
+      "aws:wafv2/webAcl:WebAcl",
+    ),
     line("WAF requests", R / 1e6, prices.wafRequests, "aws:wafv2/webAcl:WebAcl"),
     line(
       "CloudFront HTTPS requests",
@@ -525,7 +532,12 @@ export const cloudRunCost = priced((sizing: CloudRunSizing, o: PricingOptions): 
         "gcp:compute/globalForwardingRule:GlobalForwardingRule",
       ),
       line("Cloud Armor policy", 1, prices.armorPolicy, "gcp:compute/securityPolicy:SecurityPolicy"),
-      line("Cloud Armor rules (no key, per IP)", 2, prices.armorRule, "gcp:compute/securityPolicy:SecurityPolicy"),
+      line(
+        "Cloud Armor rules (no key, per IP, one per limited tool)",
+        2 + (o.toolLimitCount ?? 0),
+        prices.armorRule,
+        "gcp:compute/securityPolicy:SecurityPolicy",
+      ),
       line("Cloud Armor requests", R / 1e6, prices.armorRequests, "gcp:compute/securityPolicy:SecurityPolicy"),
     );
   }
