@@ -4,7 +4,8 @@
  *
  * Order on every path: one Host header (400) → health (no key) → per-IP guard (429 while the address is blocked,
  * whatever the key; identifies the key; counts requests without a valid key) → declared Content-Length (413).
- * Then on POST /mcp: Origin/Host → require key (401/503) → per-key limit → Content-Type (415) → body (413/400) → MCP.
+ * Then on POST /mcp: Origin/Host → require key (401/503) → per-key limit → Content-Type (415) → body (413/400) →
+ * per-key-and-tool limit (429; after the body, which names the tool of a 2025-era call) → MCP.
  */
 
 import express, { type Express } from "express";
@@ -15,7 +16,7 @@ import { requireKey } from "./http/auth.js";
 import { jsonBody, jsonErrorHandler, requireJson } from "./http/body.js";
 import { JsonRpcCode, sendJsonRpcError } from "./http/errors.js";
 import { declaredBodyLimit, hostGuard, originGuard, singleHostHeader } from "./http/guards.js";
-import { keyRateLimit, unauthenticatedIpGuard } from "./http/rate-limit.js";
+import { keyRateLimit, toolRateLimit, unauthenticatedIpGuard } from "./http/rate-limit.js";
 import { requestLogger } from "./http/request-log.js";
 import type { ApiKeyStore, KeyState } from "./keys/key-store.js";
 import { buildCatalog } from "./mcp/catalog.js";
@@ -68,6 +69,7 @@ export function createApp({ config, keyStore, logger, runtime }: AppDeps): Expre
     keyRateLimit(config.rateLimit),
     requireJson,
     jsonBody(config.maxBodyBytes),
+    toolRateLimit(config.rateLimit, config.toolRateLimits),
     mcpPostHandler({ catalog: CATALOG, runtime, jsonResponse: config.jsonResponse, logger }),
   );
   app.all(config.mcpPath, mcpMethodNotAllowed);

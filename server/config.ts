@@ -76,6 +76,52 @@ const trustProxy = z
     return n;
   });
 
+/**
+ * A tool name the app limits: the same rule as the deploy side's `TOOL_NAME` (infra/service-args.ts), the MCP
+ * 2025-11-25 tool-name guidance (https://modelcontextprotocol.io/specification/2025-11-25/server/tools#tool-names)
+ * cut to 64 characters so every edge can carry it.
+ */
+export const TOOL_NAME = /^[A-Za-z0-9_.-]{1,64}$/;
+
+/** Largest per-tool rate, requests/s (the same ceiling as MCP_RATE_LIMIT_RPS). */
+export const TOOL_RPS_MAX = 100_000;
+
+const TOOL_LIMITS_EXPECTED =
+  `comma-separated tool=rps entries, each tool once (tool: 1 to 64 characters of A-Z a-z 0-9 _ . -; rps: an ` +
+  `integer from 1 to ${TOOL_RPS_MAX}, requests/s per API key and tool), or unset`;
+
+/**
+ * `MCP_TOOL_RATE_LIMITS`, as infra/server-env.ts writes it: `tool=rps` entries separated by commas (`echo=50,
+ * estimate_cost=2`); spaces around entries, names and numbers are ignored, blank entries dropped. Unset or empty: no
+ * per-tool limits. The issue names the first bad entry.
+ */
+const toolRateLimits = z
+  .string()
+  .optional()
+  .transform((v, ctx) => {
+    const limits: Record<string, number> = {};
+    for (const entry of splitList(v ?? "")) {
+      const eq = entry.indexOf("=");
+      const tool = eq < 0 ? "" : entry.slice(0, eq).trim();
+      const rpsText = eq < 0 ? "" : entry.slice(eq + 1).trim();
+      const rps = rpsText === "" ? Number.NaN : Number(rpsText);
+      const problem = !TOOL_NAME.test(tool)
+        ? "the tool name is not allowed"
+        : !Number.isInteger(rps) || rps < 1 || rps > TOOL_RPS_MAX
+          ? "the rate is not allowed"
+          : Object.hasOwn(limits, tool)
+            ? "the tool is listed twice"
+            : undefined;
+      if (problem) {
+        ctx.addIssue({ code: "custom", message: `${TOOL_LIMITS_EXPECTED}; in ${JSON.stringify(entry)} ${problem}` });
+        return z.NEVER;
+      }
+      // A data property even for a name like `__proto__` (Object.defineProperty, not assignment).
+      Object.defineProperty(limits, tool, { value: rps, enumerable: true, writable: false });
+    }
+    return limits;
+  });
+
 const schema = z.object({
   PORT: int(SERVER_DEFAULTS.port, 0, 65535, "TCP port"),
   HOST: z.string().min(1).optional(),
@@ -92,6 +138,7 @@ const schema = z.object({
   MCP_RATE_LIMIT_RPS: int(SERVER_DEFAULTS.rateLimitRps, 1, 100_000, "requests/s per API key"),
   MCP_RATE_LIMIT_BURST: int(SERVER_DEFAULTS.rateLimitBurst, 1, 1_000_000, "requests per API key"),
   MCP_RATE_LIMIT_IP_PER_MINUTE: int(SERVER_DEFAULTS.rateLimitIpPerMinute, 1, 1_000_000, "requests/min per IP"),
+  MCP_TOOL_RATE_LIMITS: toolRateLimits,
   MCP_TRUST_PROXY: trustProxy,
   MCP_ALLOWED_ORIGINS: list,
   MCP_ALLOWED_HOSTS: list,
@@ -119,6 +166,11 @@ export interface ServerConfig {
   apiKeysFile: string | undefined;
   apiKeysTtlSeconds: number;
   rateLimit: { requestsPerSecond: number; burst: number; ipRequestsPerMinute: number };
+  /**
+   * Per-tool limits from MCP_TOOL_RATE_LIMITS: tool name → requests/s per API key and tool (integer >= 1). Empty when
+   * unset. A tool not listed has the per-key limit only. Enforced by `toolRateLimit` (server/http/rate-limit.ts).
+   */
+  toolRateLimits: Readonly<Record<string, number>>;
   trustProxy: number | false;
   allowedOrigins: string[];
   allowedHosts: string[];
@@ -175,6 +227,13 @@ export const ENV_DOCS: Record<keyof z.input<typeof schema>, { default: string; m
   MCP_RATE_LIMIT_IP_PER_MINUTE: {
     default: String(SERVER_DEFAULTS.rateLimitIpPerMinute),
     meaning: "Requests/min per client IP for requests without a valid key (brute-force guard).",
+  },
+  MCP_TOOL_RATE_LIMITS: {
+    default: "(none)",
+    meaning:
+      "Per-tool limits: comma-separated tool=rps entries (e.g. echo=50,estimate_cost=2), requests/s per API key and " +
+      "tool, on top of the key's limit; a tool not listed has the key's limit only. Deployments set it from " +
+      "mcp-anywhere:toolRateLimits.",
   },
   MCP_TRUST_PROXY: {
     default: "(unset: trust no proxy)",
@@ -268,6 +327,7 @@ export function loadServerConfig(env: NodeJS.ProcessEnv): ServerConfig {
       burst: e.MCP_RATE_LIMIT_BURST,
       ipRequestsPerMinute: e.MCP_RATE_LIMIT_IP_PER_MINUTE,
     },
+    toolRateLimits: e.MCP_TOOL_RATE_LIMITS,
     trustProxy: e.MCP_TRUST_PROXY,
     allowedOrigins: e.MCP_ALLOWED_ORIGINS,
     allowedHosts: e.MCP_ALLOWED_HOSTS,
