@@ -2,7 +2,7 @@
  * Validation and defaults for the shared {@link McpServiceArgs}, run by every component before it declares a child.
  * Errors name the component, the argument in backticks and the value.
  */
-import type { McpServiceArgs, RateLimitArgs } from "./core/contract.js";
+import { type McpServiceArgs, type RateLimitArgs, TOOL_NAME } from "./core/contract.js";
 import { DEPLOY_DEFAULTS, LOG_RETENTION_DAYS } from "./core/defaults.js";
 
 /** Args with every default applied. */
@@ -24,14 +24,6 @@ export class ComponentArgsError extends Error {
 }
 
 const SEGMENT = /^\/[A-Za-z0-9._~-]+$/;
-
-/**
- * A tool name the edges can key on: what `rateLimit.perToolRequestsPerSecond` accepts. The MCP 2025-11-25 tool-name
- * guidance (https://modelcontextprotocol.io/specification/2025-11-25/server/tools#tool-names: 1 to 128 characters of
- * A-Z, a-z, 0-9, `_`, `-`, `.`), cut to 64 so every edge can carry it: a WAF rule's metric name, a Cloud Armor
- * expression string, an nginx map regex (`.` is the only character that needs escaping there).
- */
-export const TOOL_NAME = /^[A-Za-z0-9_.-]{1,64}$/;
 
 /**
  * @param component - e.g. `LambdaMcpService dev`, for the message.

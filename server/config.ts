@@ -4,6 +4,7 @@
  * The README's "Environment variables" table mirrors {@link ENV_DOCS}; a test keeps the two in step.
  */
 import { z } from "zod";
+import { TOOL_NAME } from "../infra/core/contract.js";
 import { SERVER_DEFAULTS } from "./defaults.js";
 
 /** Where the image runs. Each Pulumi component sets `MCP_TARGET`; `local` is a developer's machine. */
@@ -75,13 +76,6 @@ const trustProxy = z
     }
     return n;
   });
-
-/**
- * A tool name the app limits: the same rule as the deploy side's `TOOL_NAME` (infra/service-args.ts), the MCP
- * 2025-11-25 tool-name guidance (https://modelcontextprotocol.io/specification/2025-11-25/server/tools#tool-names)
- * cut to 64 characters so every edge can carry it.
- */
-export const TOOL_NAME = /^[A-Za-z0-9_.-]{1,64}$/;
 
 /** Largest per-tool rate, requests/s (the same ceiling as MCP_RATE_LIMIT_RPS). */
 export const TOOL_RPS_MAX = 100_000;

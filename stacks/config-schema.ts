@@ -10,7 +10,7 @@
  */
 import { z } from "zod";
 import { API_KEY_ID } from "../infra/core/api-key-names.js";
-import { MCP_TARGETS } from "../infra/core/contract.js";
+import { MCP_TARGETS, TOOL_NAME } from "../infra/core/contract.js";
 import { DEPLOY_DEFAULTS, LOG_RETENTION_DAYS, USAGE_DEFAULTS } from "../infra/core/defaults.js";
 import { CLOUD_RUN_CPUS, CLOUD_RUN_EDGES, FARGATE_SIZES } from "../infra/core/sizes.js";
 
@@ -135,7 +135,7 @@ export const CONFIG_SCHEMA = {
     100,
   ),
   toolRateLimits: list(
-    /^[A-Za-z0-9_.-]{1,64}=[1-9]\d{0,3}$/,
+    new RegExp(`^${TOOL_NAME.source.slice(1, -1)}=[1-9]\\d{0,3}$`),
     [],
     "`tool=requests/s` entries (a tool name, then 1 to 9999), one per tool",
     "Per-tool limits, requests/s per API key and tool, at every edge that can key on the Mcp-Name header and in the app; a tool not listed uses rateLimitRps.",

@@ -37,6 +37,7 @@
  */
 import * as gcp from "@pulumi/gcp";
 import * as pulumi from "@pulumi/pulumi";
+import { TOOL_NAME } from "../../infra/core/contract.js";
 import { DEPLOY_DEFAULTS } from "../../infra/core/defaults.js";
 
 /** Cloud Armor rate-limit window, s. */
@@ -137,7 +138,7 @@ export function perToolArmorRules(perToolRequestsPerSecond: Record<string, numbe
     if (!(rps > 0)) {
       throw new RangeError(`load-balancer edge: \`perToolRequestsPerSecond.${tool}\` must be > 0, got ${rps}`);
     }
-    if (!/^[A-Za-z0-9_.-]{1,64}$/.test(tool)) {
+    if (!TOOL_NAME.test(tool)) {
       throw new RangeError(
         `load-balancer edge: \`perToolRequestsPerSecond\` has the tool name ${JSON.stringify(tool)}; allowed: [A-Za-z0-9_.-]{1,64}`,
       );

@@ -7,6 +7,7 @@
  * before `auth_request` (access), so keyless requests are counted per IP before they are refused, and a refused
  * request never reaches the app. Every error is a JSON-RPC body.
  */
+import { TOOL_NAME } from "../../infra/core/contract.js";
 
 export interface NginxConfigOptions {
   /** `server_name`: the certificate's host. */
@@ -60,8 +61,6 @@ export interface NginxToolZone {
   /** Requests allowed at once (the directive's `burst=` is this minus 1). */
   burst: number;
 }
-
-const TOOL_NAME = /^[A-Za-z0-9_.-]{1,64}$/;
 
 /**
  * The per-tool zones: one `limit_req_zone` per listed tool, because a zone has one rate ("limit_req_zone key

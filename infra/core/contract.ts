@@ -8,6 +8,14 @@ import type * as pulumi from "@pulumi/pulumi";
 export const MCP_TARGETS = ["lambda", "fargate", "cloudrun", "ec2"] as const;
 export type McpTarget = (typeof MCP_TARGETS)[number];
 
+/**
+ * A tool name the per-tool limits accept (the `Mcp-Name` header of a 2026-07-28 `tools/call`), in the edges, the app
+ * and the config: the MCP 2025-11-25 tool-name guidance (https://modelcontextprotocol.io/specification/2025-11-25/server/tools#tool-names:
+ * 1 to 128 characters of A-Z, a-z, 0-9, `_`, `-`, `.`) cut to 64, so every edge can carry it: a WAF rule's metric
+ * name, a Cloud Armor expression string, an nginx map regex, and `tool=rps` lists need no quoting.
+ */
+export const TOOL_NAME = /^[A-Za-z0-9_.-]{1,64}$/;
+
 /** Edge and app rate limits. */
 export interface RateLimitArgs {
   /** Sustained requests/s per API key, at the edge and in the app. */
