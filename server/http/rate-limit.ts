@@ -18,8 +18,9 @@
  * limits too.
  */
 import type { Request, RequestHandler, Response } from "express";
-import { rateLimit } from "express-rate-limit";
+import { ipKeyGenerator, rateLimit } from "express-rate-limit";
 import type { Logger } from "pino";
+import { toolBurst } from "../../infra/core/contract.js";
 import type { ServerConfig } from "../config.js";
 import type { ApiKeyStore } from "../keys/key-store.js";
 import { identifyRequest } from "./auth.js";
@@ -73,7 +74,7 @@ export interface ToolLimitShape {
  * 4 calls per 2 s.
  */
 export function toolLimitShape(limits: ServerConfig["rateLimit"], rps: number): ToolLimitShape {
-  const burst = Math.min(limits.burst, Math.max(1, Math.ceil((limits.burst * rps) / limits.requestsPerSecond)));
+  const burst = toolBurst(limits, rps);
   return { burst, windowMs: Math.max(1000, Math.ceil((burst / rps) * 1000)) };
 }
 
@@ -186,7 +187,12 @@ export interface IpGuardOptions {
   logger: Logger;
   /** Clock, ms since epoch. @default Date.now */
   now?: () => number;
+  /** Addresses tracked at once; beyond it new addresses share one bucket. @default IP_TABLE_MAX (100,000) */
+  tableMax?: number;
 }
+
+/** The bucket every new address shares while the table is full, so a flood of fresh addresses is still limited. */
+export const IP_OVERFLOW_BUCKET = "(table full)";
 
 /**
  * The per-IP brute-force and flood guard, mounted on every path except the health check, before any other check.
@@ -204,14 +210,21 @@ export interface IpGuardOptions {
  *
  * Also identifies the key (`res.locals.auth`, see auth.ts) for the handlers after it.
  */
-export function unauthenticatedIpGuard({ limits, keyStore, logger, now = Date.now }: IpGuardOptions): RequestHandler {
+export function unauthenticatedIpGuard({
+  limits,
+  keyStore,
+  logger,
+  now = Date.now,
+  tableMax = IP_TABLE_MAX,
+}: IpGuardOptions): RequestHandler {
   const limit = limits.ipRequestsPerMinute;
   const table = new Map<string, IpEntry>();
   let lastSweep = now();
   let suppressed = 0;
 
   const sweep = (t: number) => {
-    if (t - lastSweep < IP_WINDOW_MS && table.size < IP_TABLE_MAX) return;
+    // Once a minute; at most once a second while the table is full (not on every request: a full sweep is O(table)).
+    if (t - lastSweep < (table.size >= tableMax ? 1000 : IP_WINDOW_MS)) return;
     lastSweep = t;
     for (const [ip, e] of table) if (t >= e.resetAt) table.delete(ip);
     if (suppressed > 0) {
@@ -239,9 +252,12 @@ export function unauthenticatedIpGuard({ limits, keyStore, logger, now = Date.no
   };
 
   return async (req, res, next) => {
-    const ip = req.ip ?? req.socket.remoteAddress ?? "unknown";
+    // IPv6 clients are grouped by /56 (express-rate-limit's default): one client owns a whole prefix, and a fresh
+    // address per request must not make a fresh bucket. While the table is full, new addresses share one bucket.
+    const address = ipKeyGenerator(req.ip ?? req.socket.remoteAddress ?? "unknown");
     let t = now();
     sweep(t);
+    const ip = table.has(address) || table.size < tableMax ? address : IP_OVERFLOW_BUCKET;
     const blocked = table.get(ip);
     if (blocked && t < blocked.resetAt && blocked.failures >= limit) return refuse(res, blocked, t);
 
@@ -250,7 +266,6 @@ export function unauthenticatedIpGuard({ limits, keyStore, logger, now = Date.no
       t = now();
       let e = table.get(ip);
       if (!e || t >= e.resetAt) {
-        if (!e && table.size >= IP_TABLE_MAX) return next();
         e = { failures: 0, resetAt: t + IP_WINDOW_MS, refused: 0 };
         table.set(ip, e);
       }
