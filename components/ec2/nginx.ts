@@ -7,7 +7,7 @@
  * before `auth_request` (access), so keyless requests are counted per IP before they are refused, and a refused
  * request never reaches the app. Every error is a JSON-RPC body.
  */
-import { TOOL_NAME } from "../../infra/core/contract.js";
+import { TOOL_NAME, toolBurst } from "../../infra/core/contract.js";
 
 export interface NginxConfigOptions {
   /** `server_name`: the certificate's host. */
@@ -89,13 +89,12 @@ export function nginxToolZones(rateLimit: NginxConfigOptions["rateLimit"]): Ngin
       if (!(rps > 0)) {
         throw new Error(`renderNginxConfig: \`rateLimit.perToolRequestsPerSecond.${tool}\` must be > 0, got ${rps}`);
       }
-      const scaled = Math.ceil((rateLimit.burst * rps) / rateLimit.requestsPerSecond);
       return {
         tool,
         zone: `mcp_tool_${i}`,
         variable: `$mcp_tool_${i}`,
         perMinute: Math.max(1, Math.round(rps * 60)),
-        burst: Math.min(rateLimit.burst, Math.max(1, scaled)),
+        burst: toolBurst(rateLimit, rps),
       };
     });
 }

@@ -16,6 +16,15 @@ export type McpTarget = (typeof MCP_TARGETS)[number];
  */
 export const TOOL_NAME = /^[A-Za-z0-9_.-]{1,64}$/;
 
+/**
+ * The burst of a per-tool limit at `toolRps` requests/s: the key's burst scaled by `toolRps / key rps`, rounded up,
+ * from 1 to the key's burst. One rule for the nginx edge (components/ec2/nginx.ts) and the app
+ * (server/http/rate-limit.ts). E.g. key 20 rps / burst 40 and a tool at 2 rps: 4.
+ */
+export function toolBurst(key: { requestsPerSecond: number; burst: number }, toolRps: number): number {
+  return Math.min(key.burst, Math.max(1, Math.ceil((key.burst * toolRps) / key.requestsPerSecond)));
+}
+
 /** Edge and app rate limits. */
 export interface RateLimitArgs {
   /** Sustained requests/s per API key, at the edge and in the app. */

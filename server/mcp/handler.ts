@@ -39,23 +39,22 @@ export interface McpHandlerOptions {
   logger: Logger;
 }
 
-/** Longest method or tool name copied into a log line, so logs cannot be flooded. */
-const LOG_FIELD_MAX = 64;
-
-/** The JSON-RPC method and tool name of a request, for the log line: the 2026 headers, else the body. Bounded. */
+/**
+ * The JSON-RPC method and tool name of a request, for the log line: the 2026 headers, else the body. The log line caps
+ * them (`capForLog`, server/http/request-log.ts).
+ */
 function describe(req: Request): { mcpMethod?: string; tool?: string } {
   const body = req.body as { method?: unknown; params?: { name?: unknown } } | undefined;
   const header = (name: string) => {
     const v = req.headers[name];
     return typeof v === "string" ? v : undefined;
   };
-  const rawMethod = header("mcp-method") ?? (typeof body?.method === "string" ? body.method : undefined);
-  const method = rawMethod?.slice(0, LOG_FIELD_MAX);
-  const rawTool =
+  const method = header("mcp-method") ?? (typeof body?.method === "string" ? body.method : undefined);
+  const tool =
     method === "tools/call"
       ? (header("mcp-name") ?? (typeof body?.params?.name === "string" ? body.params.name : undefined))
       : undefined;
-  return { mcpMethod: method, tool: rawTool?.slice(0, LOG_FIELD_MAX) };
+  return { mcpMethod: method, tool };
 }
 
 /**
