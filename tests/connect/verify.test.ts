@@ -8,6 +8,7 @@ import { join } from "node:path";
 import { expect } from "chai";
 import { TLS_WARN_HOURS_LEFT, tlsCertificateCheck, tlsCheck } from "../../stacks/cli/verify.js";
 import { verifyCommand } from "../../stacks/cli/verify-cli.js";
+import { requireProgram } from "../helpers/programs.js";
 import { newKey } from "../helpers/secrets.js";
 import { startTestServer } from "../helpers/server.js";
 import { selfSignedCertificate } from "../helpers/tls.js";
@@ -146,10 +147,13 @@ describe("npm run verify", function () {
         srv,
       };
     }
-    before(() => {
+    before(function () {
+      requireProgram(this, "openssl");
       dir = mkdtempSync(join(tmpdir(), "mcp-verify-tls-"));
     });
-    after(() => rmSync(dir, { recursive: true, force: true }));
+    after(() => {
+      if (dir) rmSync(dir, { recursive: true, force: true });
+    });
 
     it("fails a self-signed certificate, says what is happening and what to do, and the command exits 1", async () => {
       const { url, srv } = await httpsServer(30);

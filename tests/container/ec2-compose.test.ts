@@ -9,7 +9,8 @@
  * What cannot run here is replaced by a compose override file (written next to the rendered file, printed on failure;
  * see {@link overrideFile}); the rendered files are never edited.
  *
- * Skips with a console line when no engine or docker-compose is usable, except under CI=true (then it fails).
+ * Skips with a console line when no engine, docker-compose, openssl or python3 is usable, except under CI=true (then it
+ * fails): tests/helpers/programs.ts.
  */
 import { spawnSync } from "node:child_process";
 import { chownSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -25,6 +26,7 @@ import { renderKeyRefreshScript } from "../../components/ec2/key-refresh.js";
 import { EDGE_AND_APP_DEFAULTS } from "../../infra/core/defaults.js";
 import { buildServerImage, docker, dockerCli, localImages, requireEngine } from "../helpers/docker-engine.js";
 import { SAMPLE_HOST_OPTIONS } from "../helpers/ec2-sample.js";
+import { requirePrograms } from "../helpers/programs.js";
 import { newKey, recordOutput } from "../helpers/secrets.js";
 import { INITIALIZE, mcpHeaders } from "../helpers/server.js";
 import { selfSignedCertificate } from "../helpers/tls.js";
@@ -68,11 +70,6 @@ function overrideFile(o: { dir: string; server: string; nginx: string; gid: numb
   });
 }
 
-function composeWorks(): string | undefined {
-  const r = spawnSync("docker-compose", ["version"], { encoding: "utf8" });
-  return r.status === 0 ? undefined : "docker-compose is not installed (apt-get install docker-compose)";
-}
-
 describe("the EC2 compose stack (nginx edge + server) in a real Docker engine", function () {
   this.timeout(1_800_000);
   let dir: string;
@@ -104,12 +101,7 @@ describe("the EC2 compose stack (nginx edge + server) in a real Docker engine", 
 
   before(async function () {
     requireEngine(this, "EC2 compose stack");
-    const noCompose = composeWorks();
-    if (noCompose) {
-      if (process.env.CI === "true") throw new Error(`EC2 compose stack: CI=true but ${noCompose}`);
-      console.log(`      [skipped] EC2 compose stack: ${noCompose}`);
-      this.skip();
-    }
+    requirePrograms(this, "docker-compose", "openssl", "python3");
     [alice, bob] = [newKey(), newKey()]; // after the skip checks, as the root hook expects logs for every key
     const server = buildServerImage("warm").tag;
     const { nginx } = localImages();

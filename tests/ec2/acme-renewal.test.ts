@@ -7,7 +7,8 @@
  * predates ACME profiles and ignores the `profile` field, so only the proxy can show that it is sent). Renewal runs
  * the same script later in time under `faketime` (Debian's libfaketime): not due → no request; due → a new
  * certificate served; due but HTTP-01 unreachable → the served certificate is kept and the status says why.
- * Every program is required: a missing one fails the test (CI installs them, .ci/run).
+ * A missing program skips the suite with a line naming it, or fails it under CI=true (tests/helpers/programs.ts; CI
+ * installs them all, .ci/run).
  */
 import { execFileSync, spawn, spawnSync } from "node:child_process";
 import { X509Certificate } from "node:crypto";
@@ -23,15 +24,10 @@ import { EMPTY_KEY_MAP } from "../../components/ec2/nginx.js";
 import { SAMPLE_HOST_OPTIONS } from "../helpers/ec2-sample.js";
 import { freePort, startTestNginx } from "../helpers/nginx.js";
 import { type Spawned, spawnProcess } from "../helpers/process.js";
+import { requirePrograms } from "../helpers/programs.js";
 import { selfSignedCertificate } from "../helpers/tls.js";
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/** Fails (never skips) when a program the test needs is not installed. */
-function requireProgram(cmd: string, args: string[]) {
-  const r = spawnSync(cmd, args, { encoding: "utf8" });
-  if (r.error) throw new Error(`${cmd} is not installed (${r.error.message}): .ci/run installs it with apt-get`);
-}
 
 interface Recorded {
   path: string;
@@ -107,15 +103,8 @@ describe("EC2 certificate: the host's ACME client against a real ACME server (pe
 
   const newOrders = () => wire.filter((r) => r.path.includes("order-plz"));
 
-  before(async () => {
-    for (const [cmd, args] of [
-      ["pebble", ["-version"]],
-      ["nginx", ["-v"]],
-      ["faketime", ["--version"]],
-      ["openssl", ["version"]],
-      ["python3", ["--version"]],
-    ] as const)
-      requireProgram(cmd, [...args]);
+  before(async function () {
+    requirePrograms(this, "pebble", "nginx", "faketime", "openssl", "python3");
     dir = mkdtempSync(join(tmpdir(), "mcp-acme-"));
     // nginx's workers run unprivileged (user nobody when the master is root) and must read the challenge files.
     chmodSync(dir, 0o755);

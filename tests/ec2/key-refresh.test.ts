@@ -2,7 +2,8 @@
  * The EC2 key timer (components/ec2/key-refresh.ts) with more than 10 key parameters, run for real with python3
  * against a fake `aws` CLI that enforces SSM's GetParameters limit of 10 names per call
  * (https://docs.aws.amazon.com/systems-manager/latest/APIReference/API_GetParameters.html) the way the real service
- * does (a ValidationException and exit code 254/255). Review F11.
+ * does (a ValidationException and exit code 254/255). Review F11. Without python3 the suite skips with a line saying
+ * so, or fails under CI=true (tests/helpers/programs.ts).
  */
 import { spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
@@ -11,6 +12,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { expect } from "chai";
 import { renderKeyRefreshScript, SSM_GET_PARAMETERS_MAX } from "../../components/ec2/key-refresh.js";
+import { requireProgram } from "../helpers/programs.js";
 
 /** A stand-in for `aws ssm get-parameters … --names N… --output json`, reading the store from MCP_FAKE_SSM. */
 const FAKE_AWS = `#!/usr/bin/env python3
@@ -41,13 +43,16 @@ describe("EC2 key timer with more than 10 key parameters (real script, fake aws 
   const names = Array.from({ length: 23 }, (_, i) => `/mcp-anywhere/dev/api-keys/k${String(i).padStart(2, "0")}`);
   const store = Object.fromEntries(names.map((n) => [n, randomBytes(20).toString("hex")]));
 
-  before(() => {
+  before(function () {
+    requireProgram(this, "python3");
     dir = mkdtempSync(join(tmpdir(), "mcp-keys-"));
     for (const d of ["nginx", "keys"]) mkdirSync(join(dir, d));
     writeFileSync(join(dir, "aws"), FAKE_AWS, { mode: 0o755 });
     writeFileSync(join(dir, "ssm.json"), JSON.stringify(store));
   });
-  after(() => rmSync(dir, { recursive: true, force: true }));
+  after(() => {
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
 
   function run(parameterNames: string[]) {
     writeFileSync(join(dir, "calls"), "");

@@ -11,12 +11,14 @@
  *   otherwise tests/container/base-images.sh makes `mcp-anywhere-local/node:22-bookworm-slim` and a Lambda Web
  *   Adapter stand-in (a placeholder /lambda-adapter; the extension only runs on Lambda).
  * - Skip rule ({@link requireEngine}): with no engine, the suite skips with a console line naming what is missing,
- *   except under `CI=true`, where it fails: CI must run the container tests (.ci/run starts an engine).
+ *   except under `CI=true`, where it fails: CI must run the container tests (.ci/run starts an engine). The rule is
+ *   the one every system-program test uses (tests/helpers/programs.ts, `skipUnless`).
  */
 import { execFileSync, spawnSync } from "node:child_process";
 import { arch } from "node:os";
 import { dirname, join } from "node:path";
 import { ROOT } from "./process.js";
+import { installHint, skipUnless } from "./programs.js";
 
 /** The image tag the container tests and the bench build server/Dockerfile into (suffix: COMPILE_CACHE). */
 export const IMAGE = "mcp-anywhere-test/server";
@@ -56,26 +58,24 @@ export function dockerCli(): DockerCli | undefined {
 /** @returns why no engine can be used (for the skip message), or undefined when one can. */
 export function engineMissing(): string | undefined {
   if (dockerCli()) return undefined;
-  if (process.env.MCP_DOCKER)
+  if (process.env.MCP_DOCKER) {
+    if (!ok(process.env.MCP_DOCKER, ["--version"]))
+      return `MCP_DOCKER=${process.env.MCP_DOCKER} is not a docker CLI that runs; ${installHint("docker.io")}`;
     return `MCP_DOCKER=${process.env.MCP_DOCKER} does not reach a Docker engine with BuildKit`;
+  }
   const anyCli = ["docker", "/usr/bin/docker"].find((b) => ok(b, ["--version"]));
-  if (!anyCli) return "no docker CLI on PATH (apt-get install docker.io)";
+  if (!anyCli) return `no docker CLI on PATH (a Docker engine); ${installHint("docker.io")}`;
   if (!ok(anyCli, ["info"])) return "no Docker engine answers (start dockerd, see .ci/run)";
   return "no BuildKit-capable docker CLI (install the buildx plugin, or use a docker client < 23)";
 }
 
 /**
  * Mocha `before` guard: skips the suite (with a console line naming what is missing) when no engine can be used, and
- * fails instead under CI=true.
+ * fails instead under CI=true (tests/helpers/programs.ts, `skipUnless`).
  * @throws when CI=true and no engine is usable.
  */
 export function requireEngine(ctx: Mocha.Context, what: string): DockerCli {
-  const missing = engineMissing();
-  if (missing) {
-    if (process.env.CI === "true") throw new Error(`${what}: CI=true but ${missing}`);
-    console.log(`      [skipped] ${what}: ${missing}`);
-    ctx.skip();
-  }
+  skipUnless(ctx, engineMissing(), what);
   return dockerCli() as DockerCli;
 }
 

@@ -1,6 +1,7 @@
 /**
  * A real nginx (Debian's; .ci/run installs it) running the config components/ec2/nginx.ts renders, with the test
- * limits and this machine's paths. A missing nginx fails the test with a message saying so: it never skips.
+ * limits and this machine's paths. Callers guard with `requireProgram(this, "nginx")` (tests/helpers/programs.ts: skip
+ * with a line naming it, fail under CI=true); if they do not, a missing nginx throws here.
  */
 import { spawnSync } from "node:child_process";
 import { chmodSync, mkdirSync, writeFileSync } from "node:fs";
@@ -9,6 +10,7 @@ import { join } from "node:path";
 import { expect } from "chai";
 import { type NginxConfigOptions, renderNginxConfig } from "../../components/ec2/nginx.js";
 import { type Spawned, spawnProcess } from "./process.js";
+import { installHint } from "./programs.js";
 
 /** @returns a TCP port on 127.0.0.1 that was free a moment ago. */
 export async function freePort(): Promise<number> {
@@ -74,7 +76,7 @@ export function testNginxConfig(o: TestNginxOptions): NginxConfigOptions {
 /**
  * Writes {@link testNginxConfig} to `o.conf`, checks it with `nginx -t` and starts nginx in the foreground. Does not
  * wait for it to listen (the caller knows what to probe).
- * @throws {Error} "nginx is not installed (…): .ci/run installs it with apt-get" when nginx is missing; a chai
+ * @throws {Error} "nginx could not run (…); .ci/run installs it, or: sudo apt-get install nginx" when nginx is missing; a chai
  *   assertion error with nginx's message when the config is refused.
  */
 export function startTestNginx(o: TestNginxOptions): Spawned {
@@ -82,7 +84,7 @@ export function startTestNginx(o: TestNginxOptions): Spawned {
   chmodSync(join(o.dir, "tmp"), 0o777);
   writeFileSync(o.conf, renderNginxConfig(testNginxConfig(o)));
   const check = spawnSync("nginx", ["-t", "-c", o.conf], { encoding: "utf8" });
-  if (check.error) throw new Error(`nginx is not installed (${check.error.message}): .ci/run installs it with apt-get`);
+  if (check.error) throw new Error(`nginx could not run (${check.error.message}); ${installHint("nginx")}`);
   expect(check.status, check.stderr).to.equal(0);
   return spawnProcess("nginx", ["-c", o.conf, "-g", "daemon off;"], process.env, o.dir);
 }
