@@ -13,6 +13,7 @@ import { API_KEY_ID } from "../infra/core/api-key-names.js";
 import { MCP_TARGETS, TOOL_NAME } from "../infra/core/contract.js";
 import { DEPLOY_DEFAULTS, LOG_RETENTION_DAYS, USAGE_DEFAULTS } from "../infra/core/defaults.js";
 import { CLOUD_RUN_CPUS, CLOUD_RUN_EDGES, FARGATE_SIZES } from "../infra/core/sizes.js";
+import { SERVER_MODES, SERVER_RUNTIMES, UPSTREAM_DEFAULTS } from "../infra/core/upstream.js";
 
 export const NAMESPACE = "mcp-anywhere";
 
@@ -35,6 +36,11 @@ export interface ConfigKeySpec {
   example: string;
   /** How the README tells users to change the key, when a command is better than `pulumi config set`. */
   setWith?: string;
+  /**
+   * Set with `pulumi config set --secret`: the program passes the value on as a Pulumi secret only, and errors never
+   * echo it.
+   */
+  secret?: boolean;
 }
 
 type Typed<T extends PulumiConfigType> = ConfigKeySpec & { type: T };
@@ -180,6 +186,84 @@ export const CONFIG_SCHEMA = {
     DEPLOY_DEFAULTS.logRetentionDays,
     "Log retention, days (a CloudWatch retention value).",
     90,
+  ),
+  serverMode: {
+    type: "string",
+    schema: z.enum(SERVER_MODES),
+    default: UPSTREAM_DEFAULTS.mode,
+    description:
+      "Which MCP server answers behind ours (same keys, limits, TLS): builtin (our tools) | stdio (serverCommand as a child process) | http (a Streamable HTTP server at serverUrl, started from serverCommand or run from serverImage).",
+    allowed: SERVER_MODES.join(", "),
+    example: "stdio",
+  },
+  serverCommand: list(
+    /^.{1,4096}$/s,
+    [],
+    "argv strings (the command, then its arguments)",
+    "stdio: the command the image runs as the child (e.g. uvx --from serena-agent serena start-mcp-server); http: the command that starts the server inside our container (empty with serverImage).",
+    "npx",
+  ),
+  serverEnv: {
+    ...list(
+      /^[A-Za-z_][A-Za-z0-9_]{0,127}=.{0,4096}$/s,
+      [],
+      "NAME=value entries",
+      "Extra environment for your server only (not ours), NAME=value; passed as a secret, so set it with --secret when a value is one.",
+      "LOG_LEVEL=info",
+    ),
+    secret: true,
+  },
+  serverWorkdir: optional(
+    /^\/[^\0]{0,1023}$/,
+    "an absolute container path",
+    "Working directory of your server's process; empty: the image's.",
+    "/workspace",
+  ),
+  serverUrl: {
+    type: "string",
+    schema: z.string().regex(/^http:\/\/(127\.0\.0\.1|localhost|[a-z][a-z0-9-]{0,62}):\d{1,5}(\/[A-Za-z0-9._~/-]*)?$/),
+    default: UPSTREAM_DEFAULTS.url,
+    description:
+      "http: your server's Streamable HTTP URL inside the container, task or pod (plain HTTP, never public).",
+    allowed: "http://127.0.0.1:<port>/<path> or http://localhost:<port>/<path> (a sidecar shares localhost)",
+    example: "http://127.0.0.1:3000/mcp",
+  },
+  serverImage: optional(
+    /^[a-z0-9][a-z0-9._/:-]{0,254}(@sha256:[0-9a-f]{64})?$/,
+    "an image reference (registry/name:tag or @sha256 digest)",
+    "http: your server's own image, run as a sidecar next to ours (fargate, cloudrun, ec2, dockerhost; not lambda).",
+    "ghcr.io/example/mcp-server:1.2.3",
+  ),
+  serverRuntime: {
+    type: "string",
+    schema: z.enum(SERVER_RUNTIMES),
+    default: UPSTREAM_DEFAULTS.runtime,
+    description:
+      "The runtime our image carries for serverCommand: node | python (adds Python 3 and uv, for uvx servers).",
+    allowed: SERVER_RUNTIMES.join(", "),
+    example: "python",
+  },
+  serverStateful: bool(
+    UPSTREAM_DEFAULTS.stateful,
+    "Your server keeps state between calls (Serena, server-memory): refused on lambda, warned about where several copies run.",
+  ),
+  serverTimeoutMs: int(
+    1_000,
+    900_000,
+    "ms",
+    UPSTREAM_DEFAULTS.timeoutMs,
+    "Per-call timeout for your server, ms; the call is cancelled upstream and answered with a JSON-RPC error.",
+    120_000,
+  ),
+  serverWorkspace: optional(
+    /^\/[^\0]{0,1023}$/,
+    "an absolute container path",
+    "A container path kept across restarts and deploys (ec2, dockerhost: a Docker volume; fargate: EFS with fargateEfs); empty: none.",
+    "/workspace",
+  ),
+  fargateEfs: bool(
+    false,
+    "Fargate: keep serverWorkspace on an EFS file system (priced in the cost model); otherwise it is ephemeral task storage.",
   ),
   lambdaStreaming: bool(false, "Lambda: stream responses through API Gateway (SSE) instead of buffering them."),
   lambdaReservedConcurrency: {
@@ -388,9 +472,10 @@ export const fullKey = (key: string): string => `${NAMESPACE}:${key}`;
 export function setCommand(key: ConfigKey, value: string = CONFIG_SCHEMA[key].example): string {
   const spec: ConfigKeySpec = CONFIG_SCHEMA[key];
   const quoted = /^[A-Za-z0-9_./:@-]+$/.test(value) ? value : `'${value}'`;
+  const secret = spec.secret ? "--secret " : "";
   return spec.type === "array"
-    ? `pulumi config set --path '${fullKey(key)}[0]' ${quoted}`
-    : `pulumi config set ${fullKey(key)} ${quoted}`;
+    ? `pulumi config set ${secret}--path '${fullKey(key)}[0]' ${quoted}`
+    : `pulumi config set ${secret}${fullKey(key)} ${quoted}`;
 }
 
 /** A default as Pulumi hands it to the program: a string, arrays as JSON. */

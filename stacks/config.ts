@@ -10,6 +10,7 @@ import type { McpTarget } from "../infra/core/contract.js";
 import type { UsageProfile } from "../infra/core/cost/model.js";
 import { DEPLOY_DEFAULTS } from "../infra/core/defaults.js";
 import { type CloudRunEdge, cloudRunSizeProblem, FARGATE_SIZES } from "../infra/core/sizes.js";
+import type { ServerMode, ServerRuntime, UpstreamArgs } from "../infra/core/upstream.js";
 import {
   CONFIG_SCHEMA,
   type ConfigKey,
@@ -75,6 +76,12 @@ export interface StackConfig {
   };
   /** The usage profile for cost estimates. */
   usage: UsageProfile;
+  /** Which MCP server answers behind ours; `env` holds the plain values of a secret key (wrap in pulumi.secret). */
+  upstream: UpstreamArgs & { runtime: ServerRuntime };
+  /** Fargate: serverWorkspace on EFS. */
+  fargateEfs: boolean;
+  /** Combinations that deploy but probably not as meant; the program logs each with pulumi.log.warn. */
+  warnings: string[];
   ec2: {
     instanceType: string;
     allowedCidrs: string[];
@@ -119,6 +126,8 @@ const PROVIDER_KEYS = {
 type ProviderKey = keyof typeof PROVIDER_KEYS;
 
 function show(key: string, value: string | undefined): string {
+  const name = key.startsWith(`${NAMESPACE}:`) ? key.slice(NAMESPACE.length + 1) : "";
+  if (isKey(name) && (CONFIG_SCHEMA[name] as ConfigKeySpec).secret && value !== undefined) return `${key}=[secret]`;
   return `${key}=${value === undefined ? "(not set)" : JSON.stringify(value)}`;
 }
 
@@ -238,12 +247,108 @@ function stackSchema(stack: string) {
       for (const tool of tools.filter((t, i) => tools.indexOf(t) !== i)) {
         fail(`${k("toolRateLimits")} lists the tool ${JSON.stringify(tool)} twice; allowed: one entry per tool`);
       }
+      upstreamProblems(c).forEach(fail);
       if (c.apiKeyIds.length + c.apiKeyParameterNames.length === 0) {
         fail(
           `${k("apiKeyIds")} and ${k("apiKeyParameterNames")} are both empty; allowed: at least one key (${setCommand("apiKeyIds", "default")})`,
         );
       }
     });
+}
+
+type Decoded = ConfigValues & Partial<Record<ProviderKey, string>>;
+
+/** serverMode and its keys: combinations that cannot work, each naming the key, its value and what is allowed. */
+function upstreamProblems(c: Decoded): string[] {
+  const k = fullKey;
+  const problems: string[] = [];
+  const mode = c.serverMode;
+  if (mode === "builtin") {
+    for (const key of ["serverCommand", "serverEnv", "serverImage", "serverWorkdir"] as const) {
+      const v = c[key];
+      if (v.length > 0)
+        problems.push(
+          `${k(key)} is set but ${k("serverMode")}=builtin; allowed: set ${k("serverMode")} to stdio or http, or unset ${k(key)}`,
+        );
+    }
+    if (c.serverRuntime !== "node") {
+      problems.push(
+        `${show(k("serverRuntime"), c.serverRuntime)} applies to a serverCommand; allowed with ${k("serverMode")}=builtin: node`,
+      );
+    }
+  }
+  const names = c.serverEnv.map((entry) => entry.slice(0, entry.indexOf("=")));
+  for (const name of names.filter((n, i) => names.indexOf(n) !== i)) {
+    problems.push(`${k("serverEnv")} sets ${name} twice; allowed: one entry per variable`);
+  }
+  if (mode === "stdio" && c.serverCommand.length === 0) {
+    problems.push(
+      `${k("serverCommand")}=(not set) is required with ${k("serverMode")}=stdio (${setCommand("serverCommand")})`,
+    );
+  }
+  if (mode === "stdio" && c.serverImage !== "") {
+    problems.push(
+      `${show(k("serverImage"), c.serverImage)} needs ${k("serverMode")}=http (a sidecar image speaks HTTP); allowed with stdio: empty`,
+    );
+  }
+  if (mode === "http" && c.serverCommand.length === 0 && c.serverImage === "") {
+    problems.push(
+      `${k("serverMode")}=http needs ${k("serverCommand")} (started inside our container) or ${k("serverImage")} (a sidecar); both are empty`,
+    );
+  }
+  if (mode === "http" && c.serverCommand.length > 0 && c.serverImage !== "") {
+    problems.push(
+      `${k("serverCommand")} and ${k("serverImage")} are both set; allowed: one (the command runs in our container, the image beside it)`,
+    );
+  }
+  if (c.target === "lambda" && c.serverImage !== "") {
+    problems.push(
+      `${show(k("serverImage"), c.serverImage)} is not supported on target lambda (a function runs one image); allowed there: empty, with serverCommand in our image`,
+    );
+  }
+  if (c.target === "lambda" && mode !== "builtin" && c.serverStateful) {
+    problems.push(
+      `${show(k("serverStateful"), "true")} with ${k("serverMode")}=${mode} is refused on target lambda: each execution environment runs its own copy of your server, frozen between requests and discarded at will, so state is neither shared nor kept; allowed: false for a server that keeps no state between calls, or target ec2, dockerhost or fargate`,
+    );
+  }
+  if (c.fargateEfs && c.serverWorkspace === "") {
+    problems.push(`${show(k("fargateEfs"), "true")} needs ${k("serverWorkspace")} (the container path to mount it at)`);
+  }
+  if (c.serverWorkspace !== "" && mode === "builtin") {
+    problems.push(
+      `${show(k("serverWorkspace"), c.serverWorkspace)} applies to your own server; allowed with ${k("serverMode")}=builtin: empty`,
+    );
+  }
+  return problems;
+}
+
+/** Combinations that deploy but may not do what the user means: each names the key and says what happens. */
+function upstreamWarnings(c: StackConfig): string[] {
+  const k = fullKey;
+  const u = c.upstream;
+  const warnings: string[] = [];
+  if (u.mode === "builtin") return warnings;
+  if (u.stateful && c.target === "cloudrun" && c.cloudrun.maxInstances > 1) {
+    warnings.push(
+      `${k("serverStateful")}=true on cloudrun with ${k("cloudrunMaxInstances")}=${c.cloudrun.maxInstances}: each instance runs its own copy of your server and requests are spread across them, so state is not shared; set ${k("cloudrunMaxInstances")}=1 to keep one copy`,
+    );
+  }
+  if (u.stateful && c.target === "fargate" && c.fargate.maxTasks > 1) {
+    warnings.push(
+      `${k("serverStateful")}=true on fargate with ${k("fargateMaxTasks")}=${c.fargate.maxTasks}: each task runs its own copy of your server and the load balancer spreads requests across tasks, so state is not shared; set ${k("fargateMinTasks")}=1 and ${k("fargateMaxTasks")}=1 to keep one copy`,
+    );
+  }
+  if (u.workspacePath !== undefined && (c.target === "lambda" || c.target === "cloudrun")) {
+    warnings.push(
+      `${k("serverWorkspace")}=${JSON.stringify(u.workspacePath)} on ${c.target} is ephemeral (in-memory or instance storage): it is lost when the ${c.target === "lambda" ? "execution environment" : "instance"} goes; use ec2, dockerhost or fargate with ${k("fargateEfs")} to keep it`,
+    );
+  }
+  if (u.workspacePath !== undefined && c.target === "fargate" && !c.fargateEfs) {
+    warnings.push(
+      `${k("serverWorkspace")}=${JSON.stringify(u.workspacePath)} on fargate without ${k("fargateEfs")}=true is ephemeral task storage, lost when a task stops`,
+    );
+  }
+  return warnings;
 }
 
 /** `auto` is loadbalancer for stacks named prod*, none otherwise (Pulumi.yaml defaults cannot depend on the stack). */
@@ -296,16 +401,12 @@ export function parseStackConfig(raw: RawConfig, project: string, stack: string)
     }
   }
   if (problems.length > 0 || !result.success) throw new StackConfigError(problems);
-  return toStackConfig(result.data as ConfigValues & Record<ProviderKey, string | undefined>, project, stack);
+  return toStackConfig(result.data as Decoded, project, stack);
 }
 
-function toStackConfig(
-  c: ConfigValues & Record<ProviderKey, string | undefined>,
-  project: string,
-  stack: string,
-): StackConfig {
+function toStackConfig(c: Decoded, project: string, stack: string): StackConfig {
   const vpcId = orUndefined(c.fargateVpcId);
-  return {
+  const config: StackConfig = {
     project,
     stack,
     target: c.target as McpTarget,
@@ -366,7 +467,25 @@ function toStackConfig(
       logBytesPerRequest: c.usageLogBytesPerRequest,
       freeTier: c.usageFreeTier,
     },
+    upstream: {
+      mode: c.serverMode as ServerMode,
+      runtime: c.serverRuntime as ServerRuntime,
+      command: c.serverCommand,
+      env: Object.fromEntries(
+        c.serverEnv.map((entry) => [entry.slice(0, entry.indexOf("=")), entry.slice(entry.indexOf("=") + 1)]),
+      ),
+      cwd: orUndefined(c.serverWorkdir),
+      url: c.serverUrl,
+      image: orUndefined(c.serverImage),
+      timeoutMs: c.serverTimeoutMs,
+      stateful: c.serverStateful,
+      workspacePath: orUndefined(c.serverWorkspace),
+    },
+    fargateEfs: c.fargateEfs,
+    warnings: [],
   };
+  config.warnings.push(...upstreamWarnings(config));
+  return config;
 }
 
 /**

@@ -169,6 +169,7 @@ function deploy(config: StackConfig): { service: McpServiceOutputs; details: Rec
 /** Runs the program for the current stack. @throws {StackConfigError} before declaring anything, on bad config. */
 export function program(): StackOutputs {
   const config = loadStackConfig();
+  for (const warning of config.warnings) pulumi.log.warn(warning);
   registerStackTags({ stack: config.stack, target: config.target }); // infra/tags.ts: stack/target tags on every resource
   const { service, details } = deploy(config);
   // An estimate must never stop a deployment: a region without prices exports null and says why.

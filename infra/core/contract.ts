@@ -3,6 +3,7 @@
  * one Args shape in, one outputs shape out, so the stack program and the cost model treat targets alike.
  */
 import type * as pulumi from "@pulumi/pulumi";
+import type { UpstreamArgs } from "./upstream.js";
 
 /** Deployment targets, one ComponentResource each. */
 export const MCP_TARGETS = ["lambda", "fargate", "cloudrun", "ec2"] as const;
@@ -64,6 +65,8 @@ export interface McpServiceArgs {
   healthPath?: string;
   /** Tags for every taggable child. @default {} */
   tags?: Record<string, string>;
+  /** The MCP server behind ours (infra/core/upstream.ts). @default builtin */
+  upstream?: UpstreamArgs;
 }
 
 /** What every target's component exposes. */

@@ -56,7 +56,8 @@ export function programView(file: StackFile): Record<string, string> {
 
 /** Parses `pulumi config set [--path] '<key>' <value>` (the shape setCommand prints) into its parts. */
 export function parseSetCommand(command: string): { key: string; value: string; path: boolean } {
-  const m = /^pulumi config set (--path )?'?([^' ]+)'? '?([^']*?)'?$/.exec(command);
+  // `--secret` changes how the CLI stores the value (encrypted), not what the program reads once decrypted.
+  const m = /^pulumi config set (?:--secret )?(--path )?'?([^' ]+)'? '?([^']*?)'?$/.exec(command);
   if (!m) throw new Error(`not a pulumi config set command: ${command}`);
   return { path: m[1] !== undefined, key: m[2] as string, value: m[3] as string };
 }

@@ -12,8 +12,26 @@ import { attempt } from "../helpers/run-stack.js";
 
 const BASE: StackFile = { "aws:region": "ap-northeast-1", "mcp-anywhere:target": "lambda" };
 
+/** A stdio server that keeps no state: allowed on lambda, BASE's target. */
+const STDIO: [string, string, boolean][] = [
+  ["serverMode", "stdio", false],
+  ["serverCommand[0]", "uvx", true],
+  ["serverStateful", "false", false],
+];
+
 /** Keys whose rules need another key set with them (mcp-anywhere: prefix omitted). */
 const COMPANIONS: Partial<Record<ConfigKey, [string, string, boolean][]>> = {
+  serverMode: STDIO.slice(1),
+  serverCommand: [STDIO[0] as [string, string, boolean], STDIO[2] as [string, string, boolean]],
+  serverEnv: STDIO,
+  serverWorkdir: STDIO,
+  serverRuntime: STDIO,
+  serverWorkspace: STDIO,
+  serverImage: [
+    ["target", "fargate", false],
+    ["serverMode", "http", false],
+  ],
+  fargateEfs: [...STDIO, ["serverWorkspace", "/workspace", false]],
   fargateVpcId: [
     ["fargateSubnetIds[0]", "subnet-0123456789abcdef0", true],
     ["fargateSubnetIds[1]", "subnet-0123456789abcdef1", true],
