@@ -80,6 +80,22 @@ export interface StackConfig {
   upstream: UpstreamArgs & { runtime: ServerRuntime };
   /** Fargate: serverWorkspace on EFS. */
   fargateEfs: boolean;
+  /** Budget and alarms (issue 17); defaults in DEPLOY_DEFAULTS.alerts. */
+  alerts: {
+    email: string | undefined;
+    snsTopicArn: string | undefined;
+    /** USD/month, resolved from auto (-1); undefined: no budget. */
+    budgetMonthlyUsd: number | undefined;
+    gcpBillingAccount: string | undefined;
+    /** % of requests */
+    errorRatePercent: number;
+    /** % of requests */
+    throttleRatePercent: number;
+    /** ms */
+    latencyP99Ms: number;
+  };
+  /** OpenTelemetry traces; undefined: off. `headers` holds the plain values of a secret key (wrap in pulumi.secret). */
+  tracing: { endpoint: string; headers: Record<string, string> } | undefined;
   /** Combinations that deploy but probably not as meant; the program logs each with pulumi.log.warn. */
   warnings: string[];
   ec2: {
@@ -248,6 +264,14 @@ function stackSchema(stack: string) {
         fail(`${k("toolRateLimits")} lists the tool ${JSON.stringify(tool)} twice; allowed: one entry per tool`);
       }
       upstreamProblems(c).forEach(fail);
+      if (c.otelHeaders.length > 0 && c.otelEndpoint === "") {
+        fail(`${k("otelHeaders")} is set but ${k("otelEndpoint")} is not; allowed: set both, or neither`);
+      }
+      if (c.target === "cloudrun" && c.alertSnsTopicArn !== "") {
+        fail(
+          `${show(k("alertSnsTopicArn"), c.alertSnsTopicArn)} applies to AWS targets; allowed on cloudrun: empty (use ${k("alertEmail")})`,
+        );
+      }
       if (c.apiKeyIds.length + c.apiKeyParameterNames.length === 0) {
         fail(
           `${k("apiKeyIds")} and ${k("apiKeyParameterNames")} are both empty; allowed: at least one key (${setCommand("apiKeyIds", "default")})`,
@@ -358,6 +382,12 @@ function resolveEdge(edge: string, stack: string): CloudRunEdge {
 }
 
 const orUndefined = (s: string) => (s === "" ? undefined : s);
+
+/** budgetMonthlyUsd: -1 (auto) is DEPLOY_DEFAULTS.alerts.budgetMonthlyUsd for stacks named prod*, none otherwise; 0 none. */
+function resolveBudget(usd: number, stack: string): number | undefined {
+  if (usd === -1) return /^prod/.test(stack) ? DEPLOY_DEFAULTS.alerts.budgetMonthlyUsd : undefined;
+  return usd === 0 ? undefined : usd;
+}
 
 /**
  * Validates raw config against the schema and shapes it for the program.
@@ -482,6 +512,24 @@ function toStackConfig(c: Decoded, project: string, stack: string): StackConfig 
       workspacePath: orUndefined(c.serverWorkspace),
     },
     fargateEfs: c.fargateEfs,
+    alerts: {
+      email: orUndefined(c.alertEmail),
+      snsTopicArn: orUndefined(c.alertSnsTopicArn),
+      budgetMonthlyUsd: resolveBudget(c.budgetMonthlyUsd, stack),
+      gcpBillingAccount: orUndefined(c.gcpBillingAccount),
+      errorRatePercent: c.alarmErrorRatePercent,
+      throttleRatePercent: c.alarmThrottleRatePercent,
+      latencyP99Ms: c.alarmLatencyP99Ms,
+    },
+    tracing:
+      c.otelEndpoint === ""
+        ? undefined
+        : {
+            endpoint: c.otelEndpoint,
+            headers: Object.fromEntries(
+              c.otelHeaders.map((entry) => [entry.slice(0, entry.indexOf("=")), entry.slice(entry.indexOf("=") + 1)]),
+            ),
+          },
     warnings: [],
   };
   config.warnings.push(...upstreamWarnings(config));

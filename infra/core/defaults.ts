@@ -118,6 +118,23 @@ export const DEPLOY_DEFAULTS = {
      */
     edgeLogSampleRate: 0.1,
   },
+  /** Guardrails: the stack's budget and the edge's alarms (issue 17). */
+  alerts: {
+    /** USD/month budget that budgetMonthlyUsd=-1 (auto) gives a stack named prod*. */
+    budgetMonthlyUsd: 50,
+    /** Budget notification at this share of the budget, actual spend, %. */
+    budgetActualPercent: 80,
+    /** Budget notification at this share of the budget, forecast spend, %. */
+    budgetForecastPercent: 100,
+    /** 5xx responses, % of requests over the alarm period. */
+    errorRatePercent: 5,
+    /** 429 responses, % of requests over the alarm period. */
+    throttleRatePercent: 20,
+    /** p99 latency at the edge, ms. */
+    latencyP99Ms: 10_000,
+    /** Alarm evaluation period, s. */
+    periodSeconds: 300,
+  },
   lambda: {
     /** Function timeout, s (buffered). */
     timeoutSeconds: 30,

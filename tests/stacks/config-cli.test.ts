@@ -32,6 +32,7 @@ const COMPANIONS: Partial<Record<ConfigKey, [string, string, boolean][]>> = {
     ["serverMode", "http", false],
   ],
   fargateEfs: [...STDIO, ["serverWorkspace", "/workspace", false]],
+  otelHeaders: [["otelEndpoint", "https://otlp.example.com:4318", false]],
   fargateVpcId: [
     ["fargateSubnetIds[0]", "subnet-0123456789abcdef0", true],
     ["fargateSubnetIds[1]", "subnet-0123456789abcdef1", true],
