@@ -23,6 +23,12 @@
  * new"); Pulumi creates the new version first, the service's template then names its new number (a new revision),
  * and the old version is deleted last.
  *
+ * A user's MCP server (`upstream`): its plain settings in our container's environment (infra/server-env.ts); its
+ * serverEnv as more Secret Manager secrets (one per variable, pinned like the keys), in the container that runs it; a
+ * sidecar image (http with `upstream.image`) as a second container that shares the instance's localhost, with our
+ * container the only one with a port and started after it; `upstream.workspacePath` as an in-memory volume, gone
+ * with the instance.
+ *
  * Pass the GCP provider through `opts.providers`; SSM reads use the AWS provider in scope.
  */
 import * as gcp from "@pulumi/gcp";
@@ -31,12 +37,20 @@ import type { McpServiceArgs, McpServiceOutputs } from "../infra/core/contract.j
 import { DEPLOY_DEFAULTS } from "../infra/core/defaults.js";
 import { CLOUD_RUN_CPUS, CLOUD_RUN_EDGES, type CloudRunEdge, cloudRunSizeProblem } from "../infra/core/sizes.js";
 import { enableGoogleApis, type GoogleApi } from "../infra/google-apis.js";
-import { serverEnvironment } from "../infra/server-env.js";
+import { serverEnvironment, upstreamSecretEnvironment, upstreamSidecarImage } from "../infra/server-env.js";
 import { ComponentArgsError, resolveServiceArgs } from "../infra/service-args.js";
 import { readKeyParameter } from "../infra/ssm-read.js";
 import { DEFAULT_EDGE_LOG_SAMPLE_RATE, loadBalancerEdge } from "./cloudrun/load-balancer-edge.js";
 
 export { CLOUD_RUN_CPUS, CLOUD_RUN_EDGES, type CloudRunEdge };
+
+/** Container names, set only with a sidecar (Cloud Run needs them to tell containers apart). */
+export const CONTAINER_NAME = "mcp";
+export const SIDECAR_NAME = "upstream";
+/** The port our server listens on (server/Dockerfile `PORT`), named on the ingress container when there is a sidecar. */
+export const CONTAINER_PORT = 8080;
+/** The serverWorkspace volume (in memory). */
+export const WORKSPACE_VOLUME = "workspace";
 
 export interface CloudRunMcpServiceArgs extends McpServiceArgs {
   /** GCP region, e.g. `asia-northeast1`. */
@@ -176,6 +190,39 @@ export class CloudRunMcpService extends pulumi.ComponentResource implements McpS
       return { secret, version, access };
     });
 
+    // The user's serverEnv, like the keys: one Secret Manager secret per variable, read by this service account only,
+    // pinned to the version this update wrote. It goes to the container that runs the user's server.
+    const upstream = args.upstream !== undefined && args.upstream.mode !== "builtin" ? args.upstream : undefined;
+    const secretEnv = upstreamSecretEnvironment(upstream);
+    const serverEnvSecrets = Object.entries(secretEnv?.variables ?? {}).map(([variable, value], i) => {
+      const secret = new gcp.secretmanager.Secret(
+        `${name}-server-env-${i + 1}`,
+        { secretId: gcpId(`mcp-anywhere-${args.stack}-server-env-${i + 1}`, 255), replication: { auto: {} }, labels },
+        secretOpts,
+      );
+      const version = new gcp.secretmanager.SecretVersion(
+        `${name}-server-env-${i + 1}`,
+        { secret: secret.id, secretData: pulumi.secret(value) },
+        secretOpts,
+      );
+      const access = new gcp.secretmanager.SecretIamMember(
+        `${name}-server-env-${i + 1}`,
+        { secretId: secret.id, role: "roles/secretmanager.secretAccessor", member },
+        secretOpts,
+      );
+      return {
+        env: { name: variable, valueSource: { secretKeyRef: { secret: secret.secretId, version: version.version } } },
+        version,
+        access,
+      };
+    });
+    const sidecarImage = upstreamSidecarImage(upstream);
+    const serverContainer = sidecarImage !== undefined ? SIDECAR_NAME : CONTAINER_NAME;
+    const workspaceMounts = (container: string) =>
+      upstream?.workspacePath !== undefined && container === serverContainer
+        ? { volumeMounts: [{ name: WORKSPACE_VOLUME, mountPath: upstream.workspacePath }] }
+        : {};
+
     // The load balancer appends one hop to X-Forwarded-For before Cloud Run's own front end does.
     const env = serverEnvironment("cloudrun", a, edge === "loadbalancer" ? 2 : 1);
     const service = new gcp.cloudrunv2.Service(
@@ -193,8 +240,18 @@ export class CloudRunMcpService extends pulumi.ComponentResource implements McpS
           scaling: { minInstanceCount: 0, maxInstanceCount: maxInstances },
           maxInstanceRequestConcurrency: concurrency,
           timeout: `${d.requestTimeoutSeconds}s`,
+          // serverWorkspace: an in-memory volume (it counts against the instance's memory and goes with the instance;
+          // the config warns that it is ephemeral).
+          ...(upstream?.workspacePath !== undefined
+            ? { volumes: [{ name: WORKSPACE_VOLUME, emptyDir: { medium: "MEMORY" } }] }
+            : {}),
           containers: [
             {
+              // With a sidecar: named, the one ingress container (only it has a port), started after the sidecar.
+              // "Deploying multiple containers to a service (sidecars)", https://cloud.google.com/run/docs/deploying#sidecars
+              ...(sidecarImage !== undefined
+                ? { name: CONTAINER_NAME, ports: { containerPort: CONTAINER_PORT }, dependsOns: [SIDECAR_NAME] }
+                : {}),
               image: a.image,
               resources: {
                 limits: { cpu: String(cpu), memory: `${a.memoryMiB}Mi` },
@@ -208,13 +265,33 @@ export class CloudRunMcpService extends pulumi.ComponentResource implements McpS
                   // The version this update wrote, not "latest" (M4).
                   valueSource: { secretKeyRef: { secret: s.secret.secretId, version: s.version.version } },
                 })),
+                ...(serverContainer === CONTAINER_NAME ? serverEnvSecrets.map((s) => s.env) : []),
               ],
+              ...workspaceMounts(CONTAINER_NAME),
               ...cloudRunProbes(a.healthPath),
             },
+            // The user's image, sharing the instance's localhost with ours (serverUrl); no port, so no ingress.
+            ...(sidecarImage !== undefined
+              ? [
+                  {
+                    name: SIDECAR_NAME,
+                    image: sidecarImage,
+                    envs: serverEnvSecrets.map((s) => s.env),
+                    ...workspaceMounts(SIDECAR_NAME),
+                  },
+                ]
+              : []),
           ],
         },
       },
-      { parent: this, dependsOn: [apis.run, ...secrets.flatMap((s) => [s.version, s.access])] },
+      {
+        parent: this,
+        dependsOn: [
+          apis.run,
+          ...secrets.flatMap((s) => [s.version, s.access]),
+          ...serverEnvSecrets.flatMap((s) => [s.version, s.access]),
+        ],
+      },
     );
 
     let baseUrl: pulumi.Output<string> = service.uri;

@@ -7,7 +7,9 @@
  * Manager, read of exactly the key parameters, pull of this image's repository, writes to its log group), a network
  * interface with the Elastic IP attached before the instance boots, the instance (IMDSv2 with hop limit 1, encrypted
  * gp3, gzip-compressed user data under a size budget), a log group, and the rollout document and association
- * (components/ec2/rollout.ts).
+ * (components/ec2/rollout.ts). A user's MCP server (`upstream`) adds to the compose file (components/ec2/host-files.ts
+ * `ComposeUpstream`: sidecar, scratch and workspace volumes) and, with serverEnv, one SSM SecureString parameter
+ * holding the secret compose file, which the instance role may read and the deploy script writes root-only.
  *
  * TLS: a Let's Encrypt certificate for the Elastic IP itself (an IP address certificate: `shortlived` profile, about
  * 160 h, renewed with half its lifetime left and retried hourly), or for `domain` when set; both over HTTP-01 by the
@@ -29,11 +31,12 @@ import { DEPLOY_DEFAULTS, EDGE_AND_APP_DEFAULTS } from "../infra/core/defaults.j
 import { assumeRolePolicy, runtimeRolePolicy } from "../infra/iam.js";
 import { logGroup } from "../infra/log-group.js";
 import { Network } from "../infra/network.js";
-import { serverEnvironment } from "../infra/server-env.js";
+import { serverEnvironment, upstreamSecretEnvironment, upstreamSidecarImage } from "../infra/server-env.js";
 import { ComponentArgsError, resolveServiceArgs } from "../infra/service-args.js";
+import { ssmSecretVariables } from "../infra/upstream-secrets.js";
 import { LETS_ENCRYPT_DIRECTORY } from "./ec2/acme-client.js";
 import { encodeUserData, renderUserData } from "./ec2/cloud-init.js";
-import { hostFiles } from "./ec2/host-files.js";
+import { hostFiles, renderServerEnvCompose } from "./ec2/host-files.js";
 import { renderRolloutDocument, rolloutId } from "./ec2/rollout.js";
 
 export interface Ec2DockerMcpServiceArgs extends McpServiceArgs {
@@ -155,7 +158,24 @@ export class Ec2DockerMcpService extends pulumi.ComponentResource implements Mcp
     }
 
     const logs = logGroup(`${name}-logs`, `/mcp-anywhere/${args.stack}/ec2`, a.logRetentionDays, a.tags, parent);
-    const parameterArns = a.apiKeyParameterNames.map((n) => ssmParameterArn(ctx, n));
+    // The user's server: serverEnv as one SecureString parameter holding the secret compose file, which the deploy
+    // script writes root-only on the host (components/ec2/host-files.ts); the instance role may read exactly it.
+    const upstream = args.upstream !== undefined && args.upstream.mode !== "builtin" ? args.upstream : undefined;
+    const secretEnv = upstreamSecretEnvironment(upstream);
+    const [serverEnvParameter] = ssmSecretVariables(
+      name,
+      {
+        stack: args.stack,
+        variables: secretEnv ? { compose: renderServerEnvCompose(secretEnv.container, secretEnv.variables) } : {},
+        tags: a.tags,
+      },
+      this,
+    );
+    const sidecarImage = upstreamSidecarImage(upstream);
+    const parameterArns = [
+      ...a.apiKeyParameterNames.map((n) => ssmParameterArn(ctx, n)),
+      ...(serverEnvParameter ? [ssmParameterArn(ctx, serverEnvParameter.parameterName)] : []),
+    ];
     const role = new aws.iam.Role(
       `${name}-instance`,
       { assumeRolePolicy: assumeRolePolicy("ec2.amazonaws.com"), tags: a.tags },
@@ -200,8 +220,17 @@ export class Ec2DockerMcpService extends pulumi.ComponentResource implements Mcp
     );
     const host = eip.publicIp.apply((ip) => ec2Host(args.domain, ip));
     const files = pulumi
-      .all([a.image, host, ctx.region, logs.name, pulumi.all(a.apiKeyParameterNames)])
-      .apply(([image, h, region, logGroupName, parameterNames]) =>
+      .all([
+        a.image,
+        host,
+        ctx.region,
+        logs.name,
+        pulumi.all(a.apiKeyParameterNames),
+        serverEnvParameter?.parameterName,
+        // Its version: a changed serverEnv changes the rollout document, so the host rewrites the file and restarts.
+        serverEnvParameter?.version,
+      ])
+      .apply(([image, h, region, logGroupName, parameterNames, envParameter, envVersion]) =>
         hostFiles({
           image,
           host: h,
@@ -222,6 +251,15 @@ export class Ec2DockerMcpService extends pulumi.ComponentResource implements Mcp
             perToolRequestsPerSecond: a.rateLimit.perToolRequestsPerSecond,
           },
           maxBodyBytes: EDGE_AND_APP_DEFAULTS.maxBodyBytes,
+          ...(upstream !== undefined
+            ? {
+                upstream: {
+                  ...(sidecarImage !== undefined ? { sidecarImage } : {}),
+                  ...(upstream.workspacePath !== undefined ? { workspacePath: upstream.workspacePath } : {}),
+                },
+              }
+            : {}),
+          ...(envParameter !== undefined ? { serverEnvParameter: `${envParameter}:${envVersion}` } : {}),
         }),
       );
 

@@ -6,7 +6,8 @@
  *
  * Children: a Network (unless a VPC is given), the ALB origin (components/fargate/alb.ts), the ECS service
  * (components/fargate/ecs.ts), the CloudFront edge and WAF (components/fargate/cloudfront.ts), a log group and the
- * origin-verify secret. Every child uses the stack's default AWS provider (the WAF sets only `region: "us-east-1"`),
+ * origin-verify secret; with a user's MCP server (`upstream`), its serverEnv as SSM SecureString parameters
+ * (infra/upstream-secrets.ts) and, with `efs`, the EFS workspace (components/fargate/efs.ts). Every child uses the stack's default AWS provider (the WAF sets only `region: "us-east-1"`),
  * so all of them run with the same `aws:*` credentials, profile and assume-role.
  *
  * Deploy-time reads: each key parameter's SSM version (not its value), so that a key changed in SSM yields a new task
@@ -21,12 +22,14 @@ import { DEPLOY_DEFAULTS } from "../infra/core/defaults.js";
 import { FARGATE_SIZES } from "../infra/core/sizes.js";
 import { logGroup } from "../infra/log-group.js";
 import { Network } from "../infra/network.js";
-import { serverEnvironment } from "../infra/server-env.js";
+import { serverEnvironment, upstreamSecretEnvironment, upstreamSidecarImage } from "../infra/server-env.js";
 import { ComponentArgsError, resolveServiceArgs } from "../infra/service-args.js";
 import { readParameterVersion } from "../infra/ssm-read.js";
+import { ssmSecretVariables } from "../infra/upstream-secrets.js";
 import { albOrigin } from "./fargate/alb.js";
 import { cloudFrontEdge } from "./fargate/cloudfront.js";
 import { ecsService } from "./fargate/ecs.js";
+import { efsWorkspace } from "./fargate/efs.js";
 
 export interface FargateMcpServiceArgs extends McpServiceArgs {
   /** vCPU per task: 0.25, 0.5, 1, 2 or 4. @default 0.25 */
@@ -47,6 +50,11 @@ export interface FargateMcpServiceArgs extends McpServiceArgs {
   certificateArn?: string;
   /** Prefix for log group names, e.g. `/mcp-anywhere/prod`. */
   logGroupPrefix: string;
+  /**
+   * Keep `upstream.workspacePath` on an encrypted EFS file system (components/fargate/efs.ts) instead of task storage,
+   * which is lost when a task stops. Requires `upstream.workspacePath`. @default false
+   */
+  efs?: boolean;
 }
 
 export { FARGATE_SIZES };
@@ -61,6 +69,11 @@ export class FargateMcpService extends pulumi.ComponentResource implements McpSe
   public readonly logGroupName: pulumi.Output<string>;
   /** The distribution's own domain, e.g. `d111111abcdef8.cloudfront.net` (point a custom domain's DNS here). */
   public readonly distributionDomainName: pulumi.Output<string>;
+  /** The ALB's `LoadBalancer` metric dimension (AWS/ApplicationELB), for the guardrail alarms. */
+  public readonly albArnSuffix: pulumi.Output<string>;
+  /** The web ACL's and its rate-based rules' metric names (AWS/WAFV2 `WebACL`, `Rule`; us-east-1). */
+  public readonly wafMetricName: string;
+  public readonly wafRateRuleMetricNames: string[];
 
   /** @throws {ComponentArgsError} before any child is declared, naming each bad argument and its value. */
   constructor(name: string, args: FargateMcpServiceArgs, opts: pulumi.ComponentResourceOptions = {}) {
@@ -110,6 +123,10 @@ export class FargateMcpService extends pulumi.ComponentResource implements McpSe
         `\`certificateArn\` must be an ACM certificate in us-east-1 (CloudFront's region), got ${args.certificateArn}`,
       );
     }
+    const efsOn = args.efs ?? false;
+    if (efsOn && args.upstream?.workspacePath === undefined) {
+      problems.push("`efs` needs `upstream.workspacePath` (the container path to mount the file system at)");
+    }
     if (problems.length > 0) throw new ComponentArgsError(component, problems);
 
     const parent = { parent: this };
@@ -134,6 +151,29 @@ export class FargateMcpService extends pulumi.ComponentResource implements McpSe
       a.tags,
       parent,
     );
+    const taskSubnetIds = privateSubnets && network ? network.privateSubnetIds : publicSubnetIds;
+    const upstream = args.upstream !== undefined && args.upstream.mode !== "builtin" ? args.upstream : undefined;
+    // serverEnv as SecureString parameters read by the execution role at task start (like the API keys).
+    const stack = pulumi.getStack();
+    const secretVariables = ssmSecretVariables(
+      name,
+      { stack, variables: upstreamSecretEnvironment(upstream)?.variables ?? {}, tags: a.tags },
+      this,
+    ).map((v) => ({ variable: v.variable, parameterArn: ssmParameterArn(ctx, v.parameterName), version: v.version }));
+    const workspaceEfs =
+      efsOn && upstream !== undefined
+        ? efsWorkspace(
+            name,
+            {
+              vpcId,
+              subnetIds: taskSubnetIds,
+              taskSecurityGroupId: origin.taskSecurityGroup.id,
+              tags: a.tags,
+            },
+            this,
+          )
+        : undefined;
+    const sidecarImage = upstreamSidecarImage(upstream);
     const ecs = ecsService(
       name,
       {
@@ -147,7 +187,7 @@ export class FargateMcpService extends pulumi.ComponentResource implements McpSe
         // Two proxies append to X-Forwarded-For before the app: CloudFront, then the ALB.
         environment: serverEnvironment("fargate", a, 2),
         logGroup: logs,
-        subnetIds: privateSubnets && network ? network.privateSubnetIds : publicSubnetIds,
+        subnetIds: taskSubnetIds,
         assignPublicIp: !privateSubnets,
         taskSecurityGroupId: origin.taskSecurityGroup.id,
         targetGroupArn: origin.targetGroup.arn,
@@ -155,6 +195,16 @@ export class FargateMcpService extends pulumi.ComponentResource implements McpSe
         minTasks,
         maxTasks,
         dependsOn: [origin.rule],
+        ...(upstream !== undefined
+          ? {
+              upstream: {
+                secretVariables,
+                ...(sidecarImage !== undefined ? { sidecarImage } : {}),
+                ...(upstream.workspacePath !== undefined ? { workspacePath: upstream.workspacePath } : {}),
+                ...(workspaceEfs !== undefined ? { efs: workspaceEfs } : {}),
+              },
+            }
+          : {}),
         tags: a.tags,
       },
       this,
@@ -182,6 +232,9 @@ export class FargateMcpService extends pulumi.ComponentResource implements McpSe
     this.serviceName = ecs.service.name;
     this.logGroupName = logs.name;
     this.distributionDomainName = edge.distribution.domainName;
+    this.albArnSuffix = origin.alb.arnSuffix;
+    this.wafMetricName = edge.webAclMetricName;
+    this.wafRateRuleMetricNames = edge.rateRuleMetricNames;
     this.registerOutputs({
       target: this.target,
       url: this.url,

@@ -14,8 +14,9 @@ import type { McpServiceArgs, McpServiceOutputs } from "../infra/core/contract.j
 import { DEPLOY_DEFAULTS } from "../infra/core/defaults.js";
 import { assumeRolePolicy, policyDocument, readKeyParameterStatements, writeLogsStatement } from "../infra/iam.js";
 import { logGroup } from "../infra/log-group.js";
-import { serverEnvironment } from "../infra/server-env.js";
+import { serverEnvironment, upstreamSecretEnvironment, upstreamSidecarImage } from "../infra/server-env.js";
 import { ComponentArgsError, resolveServiceArgs } from "../infra/service-args.js";
+import { tracingSecretEnvironment } from "../infra/tracing-env.js";
 import { restApiEdge } from "./lambda/rest-api-edge.js";
 
 export interface LambdaMcpServiceArgs extends McpServiceArgs {
@@ -107,6 +108,11 @@ export class LambdaMcpService extends pulumi.ComponentResource implements McpSer
   public readonly apiKeyParameterNames: pulumi.Output<string[]>;
   public readonly functionName: pulumi.Output<string>;
   public readonly logGroupName: pulumi.Output<string>;
+  /** The edge's metric dimensions (AWS/ApiGateway `ApiName`, `Stage`), for the guardrail alarms. */
+  public readonly apiName: pulumi.Output<string>;
+  public readonly stageName: pulumi.Output<string>;
+  /** The API Gateway access log group's name, when access logs are on. */
+  public readonly accessLogGroupName: pulumi.Output<string> | undefined;
 
   /** @throws {ComponentArgsError} before any child is declared, naming each bad argument and its value. */
   constructor(name: string, args: LambdaMcpServiceArgs, opts: pulumi.ComponentResourceOptions = {}) {
@@ -133,6 +139,11 @@ export class LambdaMcpService extends pulumi.ComponentResource implements McpSer
             ]
           : [],
     );
+    if (upstreamSidecarImage(args.upstream) !== undefined) {
+      sharedProblems.push(
+        `\`upstream.image\` ${JSON.stringify(args.upstream?.image)} cannot run on Lambda (a function runs one image); run the server from \`upstream.command\` in ours`,
+      );
+    }
     if (sharedProblems.length > 0) throw new ComponentArgsError(component, sharedProblems);
     const legacy = legacyKeyIndexes(keyNames, stack);
     const manageAccount = args.manageApiGatewayAccount ?? DEPLOY_DEFAULTS.lambda.manageApiGatewayAccount;
@@ -187,6 +198,18 @@ export class LambdaMcpService extends pulumi.ComponentResource implements McpSer
             MCP_JSON_RESPONSE: String(!streaming),
             AWS_LWA_READINESS_CHECK_PATH: a.healthPath,
             AWS_LWA_INVOKE_MODE: streaming ? "response_stream" : "buffered",
+            // OTEL_EXPORTER_OTLP_HEADERS, a Pulumi secret, protected like serverEnv below (infra/tracing-env.ts).
+            ...tracingSecretEnvironment(a.tracing),
+            // The user's serverEnv (may hold secrets) as a Pulumi secret: encrypted in the state, and at rest by Lambda
+            // with KMS (the AWS managed key aws/lambda unless a key is set; "Securing Lambda environment variables",
+            // https://docs.aws.amazon.com/lambda/latest/dg/configuration-envvars-encryption.html). Readable by anyone
+            // allowed lambda:GetFunctionConfiguration on this function, like the rest of its configuration.
+            ...Object.fromEntries(
+              Object.entries(upstreamSecretEnvironment(args.upstream)?.variables ?? {}).map(([k, v]) => [
+                k,
+                pulumi.secret(v),
+              ]),
+            ),
           },
         },
         tags: a.tags,
@@ -224,6 +247,9 @@ export class LambdaMcpService extends pulumi.ComponentResource implements McpSer
     this.apiKeyParameterNames = pulumi.all(a.apiKeyParameterNames);
     this.functionName = fn.name;
     this.logGroupName = fnLogs.name;
+    this.apiName = edge.api.name;
+    this.stageName = edge.stage.stageName;
+    this.accessLogGroupName = accessLogs?.name;
     this.registerOutputs({
       target: this.target,
       url: this.url,

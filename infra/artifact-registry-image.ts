@@ -10,6 +10,7 @@
 import * as gcp from "@pulumi/gcp";
 import * as pulumi from "@pulumi/pulumi";
 import { DEPLOY_DEFAULTS } from "./core/defaults.js";
+import type { ServerRuntime } from "./core/upstream.js";
 import { enableGoogleApis } from "./google-apis.js";
 import { buildAndPushImage } from "./image.js";
 
@@ -22,6 +23,8 @@ export interface ArtifactRegistryImageArgs {
   /** Images kept. @default 10 */
   keepImages?: number;
   labels?: Record<string, string>;
+  /** server/Dockerfile `MCP_RUNTIME` (config `serverRuntime`): node or python. @default "node" */
+  runtime?: ServerRuntime;
 }
 
 export class ArtifactRegistryImage extends pulumi.ComponentResource {
@@ -65,6 +68,7 @@ export class ArtifactRegistryImage extends pulumi.ComponentResource {
         platform: "linux/amd64",
         username: "oauth2accesstoken",
         password: token,
+        ...(args.runtime !== undefined ? { runtime: args.runtime } : {}),
       },
       this,
     );

@@ -24,6 +24,10 @@ export const GOOGLE_APIS = {
   iam: "iam.googleapis.com",
   /** Compute Engine: the load-balancer edge (address, NEG, backend, Cloud Armor, certificate, proxy, rule). */
   compute: "compute.googleapis.com",
+  /** Cloud Monitoring: the guardrails' notification channel and alert policies. */
+  monitoring: "monitoring.googleapis.com",
+  /** Cloud Billing Budget API: the guardrails' budget. */
+  billingbudgets: "billingbudgets.googleapis.com",
 } as const;
 export type GoogleApi = keyof typeof GOOGLE_APIS;
 

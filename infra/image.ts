@@ -10,6 +10,7 @@ import * as aws from "@pulumi/aws";
 import * as dockerBuild from "@pulumi/docker-build";
 import * as pulumi from "@pulumi/pulumi";
 import { DEPLOY_DEFAULTS } from "./core/defaults.js";
+import { type ServerRuntime, UPSTREAM_DEFAULTS } from "./core/upstream.js";
 
 /** The repository root (absolute, so machine-specific): the Docker build context. Never put it in a resource input. */
 export const BUILD_CONTEXT = fileURLToPath(new URL("..", import.meta.url));
@@ -39,6 +40,11 @@ export interface EcrImageArgs {
    * only. Set it for the lambda target. @default false
    */
   allowLambdaPull?: boolean;
+  /**
+   * The runtime the image carries for a user's stdio server (config `serverRuntime`): server/Dockerfile's `MCP_RUNTIME`
+   * build argument. @default "node" (UPSTREAM_DEFAULTS.runtime)
+   */
+  runtime?: ServerRuntime;
   tags?: Record<string, string>;
 }
 
@@ -77,6 +83,17 @@ export interface BuildAndPushArgs {
   username: pulumi.Input<string>;
   /** Registry password or token; kept secret. */
   password: pulumi.Input<string>;
+  /** server/Dockerfile `MCP_RUNTIME`: node (the base) or python (adds Python 3 and uv). @default "node" */
+  runtime?: ServerRuntime;
+}
+
+/**
+ * The build arguments of server/Dockerfile for one build: `COMPILE_CACHE=none` always (see {@link buildAndPushImage}),
+ * `MCP_RUNTIME=<runtime>` only for a non-default runtime, so a builtin or node stack builds with exactly the
+ * arguments of earlier releases (no rebuild, no redeploy on upgrade).
+ */
+export function imageBuildArgs(runtime: ServerRuntime = UPSTREAM_DEFAULTS.runtime): Record<string, string> {
+  return { COMPILE_CACHE: "none", ...(runtime !== UPSTREAM_DEFAULTS.runtime ? { MCP_RUNTIME: runtime } : {}) };
 }
 
 /**
@@ -102,7 +119,9 @@ export function buildAndPushImage(
       // No compile-cache warm-up: it runs on the target platform (emulated, QEMU, when the builder's CPU differs) and
       // Node's cache is keyed by the CPU's V8 feature tag, so a cache warmed on the build machine misses on Lambda,
       // Fargate and Cloud Run hosts anyway (server/Dockerfile, COMPILE_CACHE). The same on every build machine (F7).
-      buildArgs: { COMPILE_CACHE: "none" },
+      // MCP_RUNTIME=python adds Debian's python3 and uv (server/Dockerfile); that stage has a RUN, so a cross-platform
+      // python build needs emulation (QEMU) on the builder.
+      buildArgs: imageBuildArgs(args.runtime),
       tags: [pulumi.interpolate`${args.repositoryUrl}:latest`],
       registries: [
         {
@@ -173,6 +192,7 @@ export class EcrImage extends pulumi.ComponentResource {
         platform: args.platform ?? "linux/arm64",
         username: auth.userName,
         password: auth.password,
+        ...(args.runtime !== undefined ? { runtime: args.runtime } : {}),
       },
       this,
     );

@@ -5,10 +5,11 @@
  */
 import { z } from "zod";
 import { TOOL_NAME } from "../infra/core/contract.js";
+import { SERVER_MODES, type ServerMode, UPSTREAM_DEFAULTS, UPSTREAM_ENV } from "../infra/core/upstream.js";
 import { SERVER_DEFAULTS } from "./defaults.js";
 
 /** Where the image runs. Each Pulumi component sets `MCP_TARGET`; `local` is a developer's machine. */
-export const TARGETS = ["local", "lambda", "fargate", "cloudrun", "ec2"] as const;
+export const TARGETS = ["local", "lambda", "fargate", "cloudrun", "ec2", "dockerhost"] as const;
 export type RuntimeTarget = (typeof TARGETS)[number];
 
 export const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
@@ -116,6 +117,73 @@ const toolRateLimits = z
     return limits;
   });
 
+/** The upstream's argv, `MCP_UPSTREAM_COMMAND`: a JSON array of non-empty strings (unset or empty: no command). */
+const argv = z
+  .string()
+  .optional()
+  .transform((v, ctx) => {
+    if (v === undefined || v.trim() === "") return [];
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(v);
+    } catch {
+      parsed = undefined;
+    }
+    if (!Array.isArray(parsed) || parsed.length === 0 || !parsed.every((a) => typeof a === "string" && a !== "")) {
+      ctx.addIssue({ code: "custom", message: 'a JSON array of non-empty strings, the argv (["npx","-y","pkg"])' });
+      return z.NEVER;
+    }
+    return parsed as string[];
+  });
+
+/** Variable names: letters, digits and underscores, not starting with a digit. */
+const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/**
+ * `MCP_UPSTREAM_ENV`: a JSON object of strings. It may hold secrets: the error names the rule broken, never a value
+ * (and {@link loadServerConfig} does not echo this variable's value).
+ */
+const childEnv = z
+  .string()
+  .optional()
+  .transform((v, ctx) => {
+    if (v === undefined || v.trim() === "") return {};
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(v);
+    } catch {
+      parsed = undefined;
+    }
+    const ok =
+      typeof parsed === "object" &&
+      parsed !== null &&
+      !Array.isArray(parsed) &&
+      Object.entries(parsed).every(([k, val]) => ENV_NAME.test(k) && typeof val === "string");
+    if (!ok) {
+      ctx.addIssue({ code: "custom", message: "a JSON object of NAME: string entries (NAME: letters, digits, _)" });
+      return z.NEVER;
+    }
+    const out: Record<string, string> = {};
+    for (const [k, val] of Object.entries(parsed as Record<string, string>))
+      Object.defineProperty(out, k, { value: val, enumerable: true, writable: false });
+    return out;
+  });
+
+const absolutePath = z
+  .string()
+  .optional()
+  .transform((v) => (v === undefined || v.trim() === "" ? undefined : v))
+  .pipe(z.string().startsWith("/", { error: "an absolute path" }).optional());
+
+const upstreamUrl = z
+  .string()
+  .optional()
+  .transform((v) => (v === undefined || v.trim() === "" ? UPSTREAM_DEFAULTS.url : v.trim()))
+  .pipe(z.url({ protocol: /^https?$/, error: "an http:// or https:// URL" }));
+
+/** Variables whose values are never echoed in a ConfigError (they may hold secrets). */
+const SECRET_VARIABLES: ReadonlySet<string> = new Set([UPSTREAM_ENV.env]);
+
 const schema = z.object({
   PORT: int(SERVER_DEFAULTS.port, 0, 65535, "TCP port"),
   HOST: z.string().min(1).optional(),
@@ -140,7 +208,37 @@ const schema = z.object({
   MCP_JSON_RESPONSE: bool(false),
   MCP_SHUTDOWN_GRACE_MS: int(SERVER_DEFAULTS.shutdownGraceMs, 0, 120_000, "ms"),
   LOG_LEVEL: z.enum(LOG_LEVELS, { error: `one of ${LOG_LEVELS.join(", ")}` }).default("info"),
+  [UPSTREAM_ENV.mode]: z
+    .string()
+    .optional()
+    .transform((v) => (v === undefined || v.trim() === "" ? UPSTREAM_DEFAULTS.mode : v))
+    .pipe(z.enum(SERVER_MODES, { error: `one of ${SERVER_MODES.join(", ")}` })),
+  [UPSTREAM_ENV.command]: argv,
+  [UPSTREAM_ENV.env]: childEnv,
+  [UPSTREAM_ENV.cwd]: absolutePath,
+  [UPSTREAM_ENV.url]: upstreamUrl,
+  [UPSTREAM_ENV.timeoutMs]: int(UPSTREAM_DEFAULTS.timeoutMs, 100, 3_600_000, "ms"),
+  [UPSTREAM_ENV.readyTimeoutMs]: int(UPSTREAM_DEFAULTS.readyTimeoutMs, 100, 3_600_000, "ms"),
 });
+
+/**
+ * The upstream MCP server behind our front (infra/core/upstream.ts). `builtin`: our own tools, nothing else is set.
+ * `stdio`: `command` is the child's argv (never empty). `http`: `url`, and `command` (possibly empty: a sidecar).
+ * `env` is extra environment for the child only and may hold secrets: never log it.
+ */
+export type UpstreamConfig =
+  | { mode: "builtin" }
+  | {
+      mode: Exclude<ServerMode, "builtin">;
+      command: string[];
+      env: Readonly<Record<string, string>>;
+      cwd: string | undefined;
+      url: string;
+      /** Per-call timeout, ms (reset by each progress notification). */
+      timeoutMs: number;
+      /** How long a starting child may take to initialize (http: to answer on `url` and initialize), ms. */
+      readyTimeoutMs: number;
+    };
 
 /** The parsed configuration. Units: ports and counts are plain numbers, durations say their unit in the name. */
 export interface ServerConfig {
@@ -172,6 +270,8 @@ export interface ServerConfig {
   jsonResponse: boolean;
   shutdownGraceMs: number;
   logLevel: (typeof LOG_LEVELS)[number];
+  /** Which MCP server answers behind the front; see {@link UpstreamConfig}. */
+  upstream: UpstreamConfig;
 }
 
 /** Every variable {@link loadServerConfig} reads: name, default and meaning. The README table is checked against it. */
@@ -254,6 +354,43 @@ export const ENV_DOCS: Record<keyof z.input<typeof schema>, { default: string; m
     default: String(SERVER_DEFAULTS.shutdownGraceMs),
     meaning: "After SIGTERM, how long in-flight requests may finish before the process exits (ms).",
   },
+  [UPSTREAM_ENV.mode]: {
+    default: UPSTREAM_DEFAULTS.mode,
+    meaning:
+      "Which MCP server answers behind this front: builtin (our tools), stdio (MCP_UPSTREAM_COMMAND as a child " +
+      "speaking MCP on stdin/stdout) or http (a Streamable HTTP server at MCP_UPSTREAM_URL). Keys, limits, " +
+      "Origin/Host, body limit, logs, health and both protocol eras apply in every mode.",
+  },
+  [UPSTREAM_ENV.command]: {
+    default: "(none)",
+    meaning:
+      'The child\'s argv as a JSON array (["npx","-y","@modelcontextprotocol/server-memory"]); required for stdio; ' +
+      "in http mode, started by this server when set (else the upstream is a sidecar).",
+  },
+  [UPSTREAM_ENV.env]: {
+    default: "{}",
+    meaning:
+      "Extra environment for the child only, a JSON object of strings, on top of a minimal safe environment " +
+      "(HOME, LOGNAME, PATH, SHELL, TERM, USER): the child never sees this server's keys or other variables. " +
+      "May hold secrets; never logged.",
+  },
+  [UPSTREAM_ENV.cwd]: { default: "(the server's working directory)", meaning: "The child's working directory." },
+  [UPSTREAM_ENV.url]: {
+    default: UPSTREAM_DEFAULTS.url,
+    meaning: "http mode: the upstream's Streamable HTTP URL (inside the container, task or pod).",
+  },
+  [UPSTREAM_ENV.timeoutMs]: {
+    default: String(UPSTREAM_DEFAULTS.timeoutMs),
+    meaning:
+      "Per-call timeout to the upstream (ms), reset by each progress notification; a call past it gets a JSON-RPC " +
+      "error and is cancelled upstream.",
+  },
+  [UPSTREAM_ENV.readyTimeoutMs]: {
+    default: String(UPSTREAM_DEFAULTS.readyTimeoutMs),
+    meaning:
+      "How long a starting upstream may take to answer initialize (ms); /health answers 503 until it does, and a " +
+      "child that misses it is restarted with backoff.",
+  },
   LOG_LEVEL: { default: "info", meaning: `pino log level: ${LOG_LEVELS.join(", ")}.` },
 };
 
@@ -289,7 +426,8 @@ export function loadServerConfig(env: NodeJS.ProcessEnv): ServerConfig {
   if (!parsed.success) {
     const lines = parsed.error.issues.map((issue) => {
       const key = String(issue.path[0]);
-      return `${key}=${JSON.stringify(env[key] ?? null)} is invalid: expected ${issue.message}`;
+      const shown = SECRET_VARIABLES.has(key) ? "(value hidden)" : JSON.stringify(env[key] ?? null);
+      return `${key}=${shown} is invalid: expected ${issue.message}`;
     });
     throw new ConfigError(`Invalid server configuration:\n  ${lines.join("\n  ")}`);
   }
@@ -329,5 +467,31 @@ export function loadServerConfig(env: NodeJS.ProcessEnv): ServerConfig {
     jsonResponse: e.MCP_JSON_RESPONSE,
     shutdownGraceMs: e.MCP_SHUTDOWN_GRACE_MS,
     logLevel: e.LOG_LEVEL,
+    upstream: upstreamConfig(e),
+  };
+}
+
+/**
+ * Shapes the upstream variables.
+ * @throws {ConfigError} when MCP_UPSTREAM=stdio has no MCP_UPSTREAM_COMMAND.
+ */
+function upstreamConfig(e: z.output<typeof schema>): UpstreamConfig {
+  const mode = e[UPSTREAM_ENV.mode];
+  if (mode === "builtin") return { mode };
+  const command = e[UPSTREAM_ENV.command];
+  if (mode === "stdio" && command.length === 0) {
+    throw new ConfigError(
+      `Invalid server configuration:\n  ${UPSTREAM_ENV.command} is required when ${UPSTREAM_ENV.mode}=stdio: ` +
+        'expected a JSON array of non-empty strings, the argv (["npx","-y","pkg"])',
+    );
+  }
+  return {
+    mode,
+    command,
+    env: e[UPSTREAM_ENV.env],
+    cwd: e[UPSTREAM_ENV.cwd],
+    url: e[UPSTREAM_ENV.url],
+    timeoutMs: e[UPSTREAM_ENV.timeoutMs],
+    readyTimeoutMs: e[UPSTREAM_ENV.readyTimeoutMs],
   };
 }

@@ -6,6 +6,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { SSMClient } from "@aws-sdk/client-ssm";
+import type { SpanExporter } from "@opentelemetry/sdk-trace";
 import type { DestinationStream, Logger } from "pino";
 import { createApp } from "./app.js";
 import { ConfigError, loadServerConfig, type ServerConfig, splitList } from "./config.js";
@@ -15,6 +16,8 @@ import { ApiKeyStore } from "./keys/key-store.js";
 import { fileKeySource, type KeySource, shortKeyProblem, staticKeySource } from "./keys/sources.js";
 import { createLogger } from "./logger.js";
 import { runtimeInfo } from "./mcp/runtime.js";
+import { startTracing, type Tracing } from "./telemetry/tracing.js";
+import { createUpstream, type UpstreamSupervisor } from "./upstream/index.js";
 
 export interface StartOptions {
   /**
@@ -30,6 +33,8 @@ export interface StartOptions {
   print?: (text: string) => void;
   /** Install SIGTERM/SIGINT handlers that drain and exit. @default true */
   handleSignals?: boolean;
+  /** Tests: export spans here instead of over OTLP (tracing on without an endpoint). @default OTLP when configured */
+  spanExporter?: SpanExporter;
 }
 
 export interface RunningServer {
@@ -39,6 +44,10 @@ export interface RunningServer {
   server: Server;
   logger: Logger;
   keyStore: ApiKeyStore;
+  /** stdio/http mode: the upstream's supervisor (state, child pid); stopped by `close` after the drain. */
+  upstream?: UpstreamSupervisor;
+  /** Tracing (server/telemetry/tracing.ts), undefined when off. `close` flushes it. */
+  tracing?: Tracing;
   /** Stops accepting, lets in-flight requests finish within the grace period, then resolves. */
   close: () => Promise<void>;
 }
@@ -101,13 +110,19 @@ export async function start(env: NodeJS.ProcessEnv, opts: StartOptions = {}): Pr
   });
   void keyStore.refresh();
   const runtime = runtimeInfo(config);
-  const server = createServer(createApp({ config, keyStore, logger, runtime }));
+  const tracing = startTracing(env, { exporter: opts.spanExporter, instanceId: runtime.instanceId });
+  const upstream = createUpstream(config.upstream, { logger, isKey: (candidate) => keyStore.isKnownKey(candidate) });
+  const server = createServer(createApp({ config, keyStore, logger, runtime, tracer: tracing?.tracer, upstream }));
 
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(config.port, config.host, () => resolve());
+  }).catch(async (err: unknown) => {
+    await tracing?.shutdown();
+    throw err;
   });
   runtime.coldStartMs = performance.now();
+  upstream?.start();
   const { port } = server.address() as AddressInfo;
   const host = config.host.includes(":") ? `[${config.host}]` : config.host;
   const url = `http://${host === "0.0.0.0" ? "127.0.0.1" : host}:${port}${config.mcpPath}`;
@@ -144,10 +159,13 @@ export async function start(env: NodeJS.ProcessEnv, opts: StartOptions = {}): Pr
         clearTimeout(force);
         // A response cut at the deadline logs its request line (aborted: true) on its own `close` event, which can
         // come after the server's; wait for those (at most a second) so that process.exit does not drop them.
-        void allClosed(open, 1000).then(() => {
-          logger.info("stopped");
-          resolve();
-        });
+        void allClosed(open, 1000)
+          .then(() => upstream?.close())
+          .then(() => tracing?.shutdown())
+          .then(() => {
+            logger.info("stopped");
+            resolve();
+          });
       });
       server.closeIdleConnections();
     });
@@ -163,5 +181,6 @@ export async function start(env: NodeJS.ProcessEnv, opts: StartOptions = {}): Pr
   // Announce only once SIGTERM drains: a platform may signal as soon as it sees the server is up.
   logger.info({ port, host: config.host, coldStartMs: Math.round(runtime.coldStartMs) }, "listening");
   if (config.dev) (opts.print ?? ((t) => process.stdout.write(t)))(devBanner(url, generated));
-  return { config, url, server, logger, keyStore, close };
+  if (tracing) logger.info({ service: env.OTEL_SERVICE_NAME }, "tracing on: spans exported over OTLP/HTTP");
+  return { config, url, server, logger, keyStore, tracing, upstream, close };
 }

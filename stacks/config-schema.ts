@@ -108,6 +108,8 @@ const list = (
 });
 
 const DNS_NAME = /^([a-z0-9]([a-z0-9-]*[a-z0-9])?\.)+[a-z]{2,}$/;
+/** A dockerhost address: an IPv4 literal or a DNS name (letters, digits, dots, hyphens). */
+const HOST_ADDRESS = /^((25[0-5]|2[0-4]\d|1?\d?\d)(\.(25[0-5]|2[0-4]\d|1?\d?\d)){3}|([A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?\.)*[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)$/;
 const IPV4_CIDR = /^(25[0-5]|2[0-4]\d|1?\d?\d)(\.(25[0-5]|2[0-4]\d|1?\d?\d)){3}\/(\d|[12]\d|3[0-2])$/;
 /** SSM parameter names: https://docs.aws.amazon.com/systems-manager/latest/userguide/sysman-paramstore-su-create.html */
 const SSM_NAME = /^\/?[A-Za-z0-9_.\-/]{1,2011}$/;
@@ -409,6 +411,132 @@ export const CONFIG_SCHEMA = {
     "EC2: e-mail for the Let's Encrypt account; empty registers without one.",
     "ops@example.com",
   ),
+  dockerhostAddress: optional(
+    HOST_ADDRESS,
+    "an IPv4 address or a DNS name such as 192.0.2.10 or docker1.example.com",
+    "Docker host: where SSH and the edge reach the host (IP or DNS name). Required for target dockerhost.",
+    "192.0.2.10",
+  ),
+  dockerhostSshUser: {
+    type: "string",
+    schema: z.string().regex(/^[a-z_][a-z0-9_-]{0,31}$/),
+    default: DEPLOY_DEFAULTS.dockerhost.sshUser,
+    description: "Docker host: the SSH user (root, or a user with passwordless sudo).",
+    allowed: "a Unix user name such as root or deploy",
+    example: "deploy",
+  },
+  dockerhostSshPort: int(1, 65_535, "TCP port", DEPLOY_DEFAULTS.dockerhost.sshPort, "Docker host: the SSH port.", 2222),
+  dockerhostSshPrivateKey: {
+    type: "string",
+    schema: z.string().regex(/^$|^-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]+-----END [A-Z ]*PRIVATE KEY-----\s*$/),
+    default: "",
+    description:
+      "Docker host: the SSH private key (PEM/OpenSSH, unencrypted), set with --secret; empty: the ssh-agent at SSH_AUTH_SOCK.",
+    allowed: "an unencrypted PEM or OpenSSH private key, or empty",
+    example: "-----BEGIN OPENSSH PRIVATE KEY----- b3BlbnNzaC1rZXk -----END OPENSSH PRIVATE KEY-----",
+    setWith: "pulumi config set --secret mcp-anywhere:dockerhostSshPrivateKey < ~/.ssh/id_ed25519",
+    secret: true,
+  },
+  dockerhostKnownHosts: optional(
+    /^[^\s]+ (ssh-(ed25519|rsa)|ecdsa-sha2-nistp(256|384|521)) [A-Za-z0-9+/=]+$/,
+    "one known_hosts line: <host> <key type> <base64 key> (ssh-keyscan -t ed25519 <host>)",
+    "Docker host: pin the host's SSH key (a known_hosts line); empty: trust on first use is up to your ssh config.",
+    "192.0.2.10 ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl",
+  ),
+  dockerhostDomain: optional(
+    DNS_NAME,
+    "a DNS name such as mcp.example.com",
+    "Docker host: the certificate's and URL's host name; empty: dockerhostAddress.",
+    "mcp.example.com",
+  ),
+  dockerhostTls: {
+    type: "string",
+    schema: z.enum(["letsencrypt", "user", "localca"]),
+    default: DEPLOY_DEFAULTS.dockerhost.tls,
+    description:
+      "Docker host TLS: letsencrypt (HTTP-01; the host must be reachable from the internet on port 80) | user (dockerhostCertificate + dockerhostCertificateKey) | localca (a CA made on the host, for LAN-only hosts; clients must trust it).",
+    allowed: "letsencrypt, user, localca",
+    example: "localca",
+  },
+  dockerhostCertificate: {
+    type: "string",
+    schema: z.string().regex(/^$|^-----BEGIN CERTIFICATE-----[\s\S]+-----END CERTIFICATE-----\s*$/),
+    default: "",
+    description: "Docker host, dockerhostTls=user: the certificate chain (PEM, leaf first).",
+    allowed: "a PEM certificate chain, or empty",
+    example: "-----BEGIN CERTIFICATE----- MIIBszCCAVmgAwIBAgIU -----END CERTIFICATE-----",
+    setWith: "pulumi config set --secret mcp-anywhere:dockerhostCertificate < fullchain.pem",
+    secret: true,
+  },
+  dockerhostCertificateKey: {
+    type: "string",
+    schema: z.string().regex(/^$|^-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]+-----END [A-Z ]*PRIVATE KEY-----\s*$/),
+    default: "",
+    description: "Docker host, dockerhostTls=user: the certificate's private key (PEM, unencrypted).",
+    allowed: "an unencrypted PEM private key, or empty",
+    example: "-----BEGIN PRIVATE KEY----- MIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQg -----END PRIVATE KEY-----",
+    setWith: "pulumi config set --secret mcp-anywhere:dockerhostCertificateKey < privkey.pem",
+    secret: true,
+  },
+  dockerhostAcmeEmail: optional(
+    /^[^@\s]+@[^@\s]+\.[a-zA-Z]{2,}$/,
+    "an e-mail address",
+    "Docker host, dockerhostTls=letsencrypt: e-mail for the Let's Encrypt account; empty registers without one.",
+    "ops@example.com",
+  ),
+  dockerhostKeySource: {
+    type: "string",
+    schema: z.enum(["ssm", "config"]),
+    default: DEPLOY_DEFAULTS.dockerhost.keySource,
+    description:
+      "Docker host: where the API keys live: ssm (AWS SSM SecureString, apiKeyIds/apiKeyParameterNames, read at deploy time) | config (dockerhostApiKeys, a Pulumi secret; no AWS account needed).",
+    allowed: "ssm, config",
+    example: "config",
+  },
+  dockerhostApiKeys: {
+    ...list(
+      /^[A-Za-z0-9._~+/=-]{16,256}$/,
+      [],
+      "API keys (16 to 256 of A-Z a-z 0-9 . _ ~ + / = -)",
+      "Docker host, dockerhostKeySource=config: the API keys themselves, as a Pulumi secret (openssl rand -hex 24).",
+      "3f9c2a7d1e6b4c8a9f0e2d4b6a8c1e3f5a7b9c0d2e4f6a8b",
+    ),
+    secret: true,
+  },
+  dockerhostAllowedCidrs: list(
+    IPV4_CIDR,
+    DEPLOY_DEFAULTS.dockerhost.allowedCidrs,
+    "IPv4 CIDRs",
+    "Docker host, with dockerhostFirewall: CIDRs that may reach port 443; port 80 stays open for ACME HTTP-01, SSH is never touched.",
+    "192.168.1.0/24",
+  ),
+  dockerhostFirewall: bool(
+    false,
+    "Docker host: install an nftables rule set that drops port 443 from outside dockerhostAllowedCidrs (before Docker's NAT).",
+  ),
+  dockerhostLogging: {
+    type: "string",
+    schema: z.enum(["none", "local", "remote"]),
+    default: DEPLOY_DEFAULTS.dockerhost.logging,
+    description:
+      "Docker host logs: none (Docker's local driver) | local (Grafana Alloy + Loki + Grafana on the host, Grafana on 127.0.0.1) | remote (Alloy ships to dockerhostLokiUrl).",
+    allowed: "none, local, remote",
+    example: "local",
+  },
+  dockerhostLokiUrl: optional(
+    /^https?:\/\/[^\s]+\/loki\/api\/v1\/push$/,
+    "a Loki push URL such as https://loki.example.com/loki/api/v1/push",
+    "Docker host, dockerhostLogging=remote: the Loki push endpoint Alloy writes to.",
+    "https://loki.example.com/loki/api/v1/push",
+  ),
+  dockerhostDataDir: {
+    type: "string",
+    schema: z.string().regex(/^\/[A-Za-z0-9._/-]{1,200}$/),
+    default: DEPLOY_DEFAULTS.dockerhost.dataDir,
+    description: "Docker host: where Loki and Grafana keep their data (dockerhostLogging=local).",
+    allowed: "an absolute path such as /var/lib/mcp-anywhere",
+    example: "/srv/mcp-anywhere",
+  },
   alertEmail: optional(
     /^[^@\s]+@[^@\s]+\.[a-zA-Z]{2,}$/,
     "an e-mail address",

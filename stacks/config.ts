@@ -11,6 +11,7 @@ import type { UsageProfile } from "../infra/core/cost/model.js";
 import { DEPLOY_DEFAULTS } from "../infra/core/defaults.js";
 import { type CloudRunEdge, cloudRunSizeProblem, FARGATE_SIZES } from "../infra/core/sizes.js";
 import type { ServerMode, ServerRuntime, UpstreamArgs } from "../infra/core/upstream.js";
+import { alertWarnings } from "./alert-warnings.js";
 import {
   CONFIG_SCHEMA,
   type ConfigKey,
@@ -104,6 +105,31 @@ export interface StackConfig {
     sshCidr: string | undefined;
     domain: string | undefined;
     acmeEmail: string | undefined;
+  };
+  /** Any Docker host over SSH (components/dockerhost-mcp-service.ts). Secret fields hold plain values: wrap in pulumi.secret. */
+  dockerhost: {
+    /** SSH and edge address (IP or DNS name); "" unless target dockerhost. */
+    address: string;
+    sshUser: string;
+    sshPort: number;
+    /** Secret. undefined: the ssh-agent at SSH_AUTH_SOCK. */
+    sshPrivateKey: string | undefined;
+    /** One known_hosts line pinning the host key; undefined: none. */
+    knownHosts: string | undefined;
+    domain: string | undefined;
+    tls: "letsencrypt" | "user" | "localca";
+    /** Secret pair, for tls "user". */
+    certificate: string | undefined;
+    certificateKey: string | undefined;
+    acmeEmail: string | undefined;
+    keySource: "ssm" | "config";
+    /** Secret; the keys themselves, for keySource "config". */
+    apiKeys: string[];
+    allowedCidrs: string[];
+    firewall: boolean;
+    logging: "none" | "local" | "remote";
+    lokiUrl: string | undefined;
+    dataDir: string;
   };
   fargate: {
     /** vCPU per task. */
@@ -272,7 +298,8 @@ function stackSchema(stack: string) {
           `${show(k("alertSnsTopicArn"), c.alertSnsTopicArn)} applies to AWS targets; allowed on cloudrun: empty (use ${k("alertEmail")})`,
         );
       }
-      if (c.apiKeyIds.length + c.apiKeyParameterNames.length === 0) {
+      dockerhostProblems(c).forEach(fail);
+      if (c.apiKeyIds.length + c.apiKeyParameterNames.length === 0 && !usesConfigKeys(c)) {
         fail(
           `${k("apiKeyIds")} and ${k("apiKeyParameterNames")} are both empty; allowed: at least one key (${setCommand("apiKeyIds", "default")})`,
         );
@@ -281,6 +308,52 @@ function stackSchema(stack: string) {
 }
 
 type Decoded = ConfigValues & Partial<Record<ProviderKey, string>>;
+
+/** dockerhost with dockerhostKeySource=config: the keys are a Pulumi secret, and no SSM parameter is made or read. */
+const usesConfigKeys = (c: Decoded) => c.target === "dockerhost" && c.dockerhostKeySource === "config";
+
+/** dockerhost keys that need or exclude each other, each naming the key, its value and what is allowed. */
+function dockerhostProblems(c: Decoded): string[] {
+  const k = fullKey;
+  const problems: string[] = [];
+  if (c.target === "dockerhost" && c.dockerhostAddress === "") {
+    problems.push(
+      `${k("dockerhostAddress")}=(not set) is required for target dockerhost (${setCommand("dockerhostAddress")})`,
+    );
+  }
+  const user = c.dockerhostTls === "user";
+  if (user && (c.dockerhostCertificate === "" || c.dockerhostCertificateKey === "")) {
+    problems.push(
+      `${k("dockerhostTls")}=user needs both ${k("dockerhostCertificate")} and ${k("dockerhostCertificateKey")} (set with --secret)`,
+    );
+  }
+  if (!user && (c.dockerhostCertificate !== "" || c.dockerhostCertificateKey !== "")) {
+    problems.push(
+      `${k("dockerhostCertificate")}/${k("dockerhostCertificateKey")} are set but ${k("dockerhostTls")}=${c.dockerhostTls}; allowed: set ${k("dockerhostTls")}=user, or unset them`,
+    );
+  }
+  if (c.dockerhostKeySource === "config" && c.dockerhostApiKeys.length === 0) {
+    problems.push(
+      `${k("dockerhostKeySource")}=config needs ${k("dockerhostApiKeys")} with at least one key (${setCommand("dockerhostApiKeys", "<key>")})`,
+    );
+  }
+  if (c.dockerhostKeySource === "ssm" && c.dockerhostApiKeys.length > 0) {
+    problems.push(
+      `${k("dockerhostApiKeys")} is set but ${k("dockerhostKeySource")}=ssm; allowed: set ${k("dockerhostKeySource")}=config, or unset ${k("dockerhostApiKeys")}`,
+    );
+  }
+  if (c.dockerhostLogging === "remote" && c.dockerhostLokiUrl === "") {
+    problems.push(
+      `${k("dockerhostLogging")}=remote needs ${k("dockerhostLokiUrl")} (${setCommand("dockerhostLokiUrl")})`,
+    );
+  }
+  if (c.dockerhostLogging !== "remote" && c.dockerhostLokiUrl !== "") {
+    problems.push(
+      `${show(k("dockerhostLokiUrl"), c.dockerhostLokiUrl)} applies to ${k("dockerhostLogging")}=remote only; got ${c.dockerhostLogging}`,
+    );
+  }
+  return problems;
+}
 
 /** serverMode and its keys: combinations that cannot work, each naming the key, its value and what is allowed. */
 function upstreamProblems(c: Decoded): string[] {
@@ -370,6 +443,28 @@ function upstreamWarnings(c: StackConfig): string[] {
   if (u.workspacePath !== undefined && c.target === "fargate" && !c.fargateEfs) {
     warnings.push(
       `${k("serverWorkspace")}=${JSON.stringify(u.workspacePath)} on fargate without ${k("fargateEfs")}=true is ephemeral task storage, lost when a task stops`,
+    );
+  }
+  return warnings;
+}
+
+/** RFC 1918 and link-local IPv4 (https://www.rfc-editor.org/rfc/rfc1918#section-3): Let's Encrypt cannot reach them. */
+const PRIVATE_IPV4 = /^(10\.|192\.168\.|172\.(1[6-9]|2\d|3[01])\.|169\.254\.|127\.)/;
+
+/** dockerhost combinations that deploy but may not work as meant. */
+function dockerhostWarnings(c: StackConfig): string[] {
+  const k = fullKey;
+  const d = c.dockerhost;
+  const warnings: string[] = [];
+  if (c.target !== "dockerhost") return warnings;
+  if (d.tls === "letsencrypt" && d.domain === undefined && PRIVATE_IPV4.test(d.address)) {
+    warnings.push(
+      `${k("dockerhostTls")}=letsencrypt with the private address ${d.address}: Let's Encrypt validates over the internet and cannot reach it, so the edge keeps a self-signed certificate; use ${k("dockerhostTls")}=localca for a LAN-only host`,
+    );
+  }
+  if (d.keySource === "config" && c.apiKeyParameterNames.length > 0) {
+    warnings.push(
+      `${k("apiKeyParameterNames")} is ignored with ${k("dockerhostKeySource")}=config: the keys come from ${k("dockerhostApiKeys")} only`,
     );
   }
   return warnings;
@@ -489,6 +584,25 @@ function toStackConfig(c: Decoded, project: string, stack: string): StackConfig 
       domain: orUndefined(c.ec2Domain),
       acmeEmail: orUndefined(c.ec2AcmeEmail),
     },
+    dockerhost: {
+      address: c.dockerhostAddress,
+      sshUser: c.dockerhostSshUser,
+      sshPort: c.dockerhostSshPort,
+      sshPrivateKey: orUndefined(c.dockerhostSshPrivateKey),
+      knownHosts: orUndefined(c.dockerhostKnownHosts),
+      domain: orUndefined(c.dockerhostDomain),
+      tls: c.dockerhostTls as StackConfig["dockerhost"]["tls"],
+      certificate: orUndefined(c.dockerhostCertificate),
+      certificateKey: orUndefined(c.dockerhostCertificateKey),
+      acmeEmail: orUndefined(c.dockerhostAcmeEmail),
+      keySource: c.dockerhostKeySource as StackConfig["dockerhost"]["keySource"],
+      apiKeys: c.dockerhostApiKeys,
+      allowedCidrs: c.dockerhostAllowedCidrs,
+      firewall: c.dockerhostFirewall,
+      logging: c.dockerhostLogging as StackConfig["dockerhost"]["logging"],
+      lokiUrl: orUndefined(c.dockerhostLokiUrl),
+      dataDir: c.dockerhostDataDir,
+    },
     usage: {
       requestsPerMonth: c.usageRequestsPerMonth,
       avgDurationMs: c.usageAvgDurationMs,
@@ -532,7 +646,8 @@ function toStackConfig(c: Decoded, project: string, stack: string): StackConfig 
           },
     warnings: [],
   };
-  config.warnings.push(...upstreamWarnings(config));
+  config.warnings.push(...upstreamWarnings(config), ...dockerhostWarnings(config));
+  config.warnings.push(...alertWarnings(config));
   return config;
 }
 

@@ -6,6 +6,7 @@
 import type { McpTarget } from "../infra/core/contract.js";
 import {
   cloudRunCost,
+  dockerhostCost,
   ec2Cost,
   fargateCost,
   lambdaCost,
@@ -14,6 +15,7 @@ import {
 } from "../infra/core/cost/model.js";
 import { AWS_REGIONS, type AwsRegion, GCP_REGIONS, type GcpRegion } from "../infra/core/cost/prices.js";
 import type { StackConfig } from "./config.js";
+import { guardrailPlan } from "./guardrails.js";
 import { targetSizing } from "./sizing.js";
 
 /** @throws {RangeError} when the stack's region has no prices in the table. */
@@ -34,6 +36,7 @@ export function pricingOptions(config: StackConfig, usage = config.usage): Prici
     logRetentionDays: config.logRetentionDays,
     keyCount: Math.max(1, config.apiKeyIds.length + config.apiKeyParameterNames.length),
     toolLimitCount: Object.keys(config.rateLimit.perToolRequestsPerSecond).length,
+    guardrails: guardrailPlan(config),
   };
 }
 
@@ -44,6 +47,7 @@ export function estimateStackTargets(config: StackConfig, usage = config.usage):
     fargate: price("fargate", config, usage),
     cloudrun: price("cloudrun", config, usage),
     ec2: price("ec2", config, usage),
+    dockerhost: price("dockerhost", config, usage),
   };
 }
 
@@ -59,6 +63,8 @@ function price(target: McpTarget, config: StackConfig, usage: StackConfig["usage
       return cloudRunCost(sizing.cloudrun, o);
     case "ec2":
       return ec2Cost(sizing.ec2, o);
+    case "dockerhost":
+      return dockerhostCost(sizing.dockerhost, o);
   }
 }
 

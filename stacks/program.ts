@@ -6,6 +6,7 @@
 import * as gcp from "@pulumi/gcp";
 import * as pulumi from "@pulumi/pulumi";
 import { CloudRunMcpService, gcpId } from "../components/cloudrun-mcp-service.js";
+import { DockerhostMcpService } from "../components/dockerhost-mcp-service.js";
 import { Ec2DockerMcpService } from "../components/ec2-docker-mcp-service.js";
 import { FargateMcpService } from "../components/fargate-mcp-service.js";
 import { LambdaMcpService } from "../components/lambda-mcp-service.js";
@@ -18,7 +19,9 @@ import { EcrImage } from "../infra/image.js";
 import { registerStackTags } from "../infra/tags.js";
 import { loadStackConfig, type StackConfig, StackConfigError } from "./config.js";
 import { estimateStack } from "./cost.js";
+import { deployGuardrails } from "./guardrails.js";
 import { targetSizing } from "./sizing.js";
+import { stackTracing } from "./tracing.js";
 
 /** Stack outputs. Key values never appear here: only parameter names. */
 export interface StackOutputs {
@@ -48,29 +51,37 @@ export interface StackOutputs {
 function deploy(config: StackConfig): { service: McpServiceOutputs; details: Record<string, pulumi.Output<string>> } {
   const tags = { "mcp-anywhere:stack": config.stack, "mcp-anywhere:target": config.target };
   // One generated key per id, plus the existing parameters; removing an id drops every reference in the same update.
-  const keys = new ApiKeys("api-keys", {
-    ids: config.apiKeyIds,
-    existingParameterNames: config.apiKeyParameterNames,
-    stack: config.stack,
-    tags,
-  });
+  // None for dockerhost with dockerhostKeySource=config: its keys are a Pulumi secret, and nothing is made in AWS.
+  const configKeys = config.target === "dockerhost" && config.dockerhost.keySource === "config";
+  const keys = configKeys
+    ? undefined
+    : new ApiKeys("api-keys", {
+        ids: config.apiKeyIds,
+        existingParameterNames: config.apiKeyParameterNames,
+        stack: config.stack,
+        tags,
+      });
+  // The server behind ours (builtin by default); `runtime` goes to the image build, the rest to the component.
+  const { runtime, ...upstream } = config.upstream;
   const common = {
-    apiKeyParameterNames: keys.parameterNames,
+    upstream,
+    apiKeyParameterNames: keys?.parameterNames ?? [],
     rateLimit: config.rateLimit,
     monthlyQuota: config.monthlyQuota,
     logRetentionDays: config.logRetentionDays,
     tags,
+    tracing: stackTracing(config),
   };
   // The same sizing the cost estimate prices (stacks/cost.ts).
   const sizing = targetSizing(config);
   const target = config.target;
   switch (target) {
     case "lambda": {
-      const image = new EcrImage("server", { platform: "linux/arm64", tags, allowLambdaPull: true });
+      const image = new EcrImage("server", { platform: "linux/arm64", runtime, tags, allowLambdaPull: true });
       const service = new LambdaMcpService(config.stack, {
         ...common,
         ...sizing.lambda,
-        apiKeyNames: keys.names,
+        apiKeyNames: keys?.names ?? [],
         image: image.imageRef,
         streaming: config.lambda.streaming,
         reservedConcurrency: config.lambda.reservedConcurrency,
@@ -82,7 +93,7 @@ function deploy(config: StackConfig): { service: McpServiceOutputs; details: Rec
       return { service, details: { functionName: service.functionName, logGroupName: service.logGroupName } };
     }
     case "fargate": {
-      const image = new EcrImage("server", { platform: "linux/arm64", tags });
+      const image = new EcrImage("server", { platform: "linux/arm64", runtime, tags });
       const f = config.fargate;
       const service = new FargateMcpService(config.stack, {
         ...common,
@@ -92,6 +103,7 @@ function deploy(config: StackConfig): { service: McpServiceOutputs; details: Rec
         subnetIds: f.subnetIds,
         domainName: f.domainName,
         certificateArn: f.certificateArn,
+        efs: config.fargateEfs,
         logGroupPrefix: `/mcp-anywhere/${config.stack}`,
       });
       return {
@@ -110,7 +122,7 @@ function deploy(config: StackConfig): { service: McpServiceOutputs; details: Rec
       const google = new gcp.Provider("gcp", { project: c.project, region: c.region });
       const image = new ArtifactRegistryImage(
         "server",
-        { location: c.region, project: c.project, repositoryId: gcpId(`mcp-anywhere-${config.stack}`, 63) },
+        { location: c.region, project: c.project, repositoryId: gcpId(`mcp-anywhere-${config.stack}`, 63), runtime },
         { providers: [google] },
       );
       const service = new CloudRunMcpService(
@@ -137,7 +149,7 @@ function deploy(config: StackConfig): { service: McpServiceOutputs; details: Rec
       };
     }
     case "ec2": {
-      const image = new EcrImage("server", { platform: "linux/arm64", tags });
+      const image = new EcrImage("server", { platform: "linux/arm64", runtime, tags });
       const e = config.ec2;
       const service = new Ec2DockerMcpService(config.stack, {
         ...common,
@@ -159,6 +171,40 @@ function deploy(config: StackConfig): { service: McpServiceOutputs; details: Rec
         },
       };
     }
+    case "dockerhost": {
+      const h = config.dockerhost;
+      const secret = (v: string | undefined) => (v === undefined ? undefined : pulumi.secret(v));
+      const service = new DockerhostMcpService(config.stack, {
+        ...common,
+        stack: config.stack,
+        runtime,
+        address: h.address,
+        sshUser: h.sshUser,
+        sshPort: h.sshPort,
+        sshPrivateKey: secret(h.sshPrivateKey),
+        knownHosts: h.knownHosts,
+        domain: h.domain,
+        tls: h.tls,
+        certificate: secret(h.certificate),
+        certificateKey: secret(h.certificateKey),
+        acmeEmail: h.acmeEmail,
+        apiKeys: configKeys ? pulumi.secret(h.apiKeys) : undefined,
+        allowedCidrs: h.allowedCidrs,
+        firewall: h.firewall,
+        logging: h.logging,
+        lokiUrl: h.lokiUrl,
+        dataDir: h.dataDir,
+      });
+      return {
+        service,
+        details: {
+          dockerHost: pulumi.output(service.dockerHost),
+          tlsStatus: service.tlsStatus,
+          caCertificate: service.caCertificate,
+          grafana: pulumi.output(service.grafana),
+        },
+      };
+    }
     default: {
       const unreachable: never = target;
       throw new StackConfigError([`mcp-anywhere:target=${JSON.stringify(unreachable)} is unknown`]);
@@ -172,6 +218,7 @@ export function program(): StackOutputs {
   for (const warning of config.warnings) pulumi.log.warn(warning);
   registerStackTags({ stack: config.stack, target: config.target }); // infra/tags.ts: stack/target tags on every resource
   const { service, details } = deploy(config);
+  deployGuardrails(config, service); // budget and alarms (issue 17); none without a budget or a recipient
   // An estimate must never stop a deployment: a region without prices exports null and says why.
   let cost: TargetCost | undefined;
   let costNote = "";

@@ -3,6 +3,7 @@
  * key map, the key timer, the certificate script, the deploy script and their systemd units. The cloud-init user data
  * (first boot) and the SSM rollout document (every later change) both write exactly this list, so they cannot drift.
  */
+import { posix } from "node:path";
 import { stringify } from "yaml";
 import { CONTAINER_PORT } from "../fargate/alb.js";
 import { isIpAddress, renderAcmeClientScript } from "./acme-client.js";
@@ -19,6 +20,11 @@ export const HOST = {
   acmeStateDir: "/etc/mcp-anywhere/acme",
   acmeWebroot: "/var/www/acme",
   bin: "/usr/local/bin",
+  /**
+   * The compose file with the user's secret serverEnv ({@link renderServerEnvCompose}), root-only (0600 in a 0700
+   * directory), merged over {@link HOST.compose} with a second `-f` when the stack has one.
+   */
+  serverEnvCompose: "/etc/mcp-anywhere/secrets/server-env.yaml",
 } as const;
 
 /** Images besides the server's, pinned to releases. */
@@ -59,18 +65,76 @@ export interface HostFilesOptions {
   /** nginx's limits: per key, per key and tool (`perToolRequestsPerSecond`), per IP without a valid key. */
   rateLimit: NginxConfigOptions["rateLimit"];
   maxBodyBytes: number;
+  /** The user's MCP server (serverMode stdio or http): sidecar and volumes. @default none (builtin) */
+  upstream?: ComposeUpstream;
+  /**
+   * EC2: the SSM SecureString parameter whose value is the secret compose file ({@link renderServerEnvCompose}); the
+   * deploy script writes it to {@link HOST.serverEnvCompose} (root-only) and every compose call merges it.
+   * @default none (no serverEnv)
+   */
+  serverEnvParameter?: string;
 }
 
-/** The project name is passed with -p rather than a top-level `name:`, which older compose releases reject. */
-const COMPOSE = `docker compose -p mcp-anywhere -f ${HOST.compose}`;
+/**
+ * What the compose project runs for the user's MCP server, one shape for every mode: the server runs in `mcp` (stdio,
+ * or http from a command) or in the sidecar service `upstream` from `sidecarImage`.
+ * - a server `mcp` runs gets a writable `/tmp` (the named volume `scratch`: the root file system is read-only, and
+ *   npx/uvx cache there; a volume, unlike a Docker tmpfs, allows exec, and it keeps the caches across restarts);
+ * - `workspacePath` mounts the named volume `workspace` into the server's container. Named volumes outlive container
+ *   replacement (`compose up` recreating a service, a new image) and `compose down`; only `down -v` deletes them. The
+ *   one-shot service `workspace-init` makes the volume writable for the app user (uid/gid {@link APP_GID}) first,
+ *   when `mcp` runs the server (a sidecar image's own user is the image's business).
+ */
+export interface ComposeUpstream {
+  /** The user's image (http mode with serverImage), run as the service `upstream`; `mcp` starts after it. */
+  sidecarImage?: string;
+  /** serverWorkspace: the container path of the `workspace` volume. */
+  workspacePath?: string;
+}
+
+/** Compose service and volume names for the user's server. */
+export const UPSTREAM_SERVICE = "upstream";
+export const WORKSPACE_INIT_SERVICE = "workspace-init";
+
+/**
+ * The secret compose file: `services.<service>.environment` = `variables`, every `$` doubled so compose takes values
+ * literally (compose interpolates `${VAR}` in compose files: https://docs.docker.com/reference/compose-file/interpolation/).
+ * YAML quoting comes from the `yaml` package, so any value survives.
+ * @param service - `mcp` (our server gets `MCP_UPSTREAM_ENV`) or `upstream` (the sidecar gets the variables).
+ */
+export function renderServerEnvCompose(service: string, variables: Record<string, string>): string {
+  const environment = Object.fromEntries(Object.entries(variables).map(([k, v]) => [k, v.replaceAll("$", "$$$$")]));
+  return stringify({ services: { [service]: { environment } } });
+}
+
+/**
+ * The compose command. The project name is passed with -p rather than a top-level `name:`, which older compose
+ * releases reject; the secret serverEnv file is merged when the stack has one.
+ */
+function composeCommand(o: Pick<HostFilesOptions, "serverEnvParameter">): string {
+  const secret = o.serverEnvParameter !== undefined ? ` -f ${HOST.serverEnvCompose}` : "";
+  return `docker compose -p mcp-anywhere -f ${HOST.compose}${secret}`;
+}
 const NGINX_CONF_IN_CONTAINER = "/etc/nginx/mcp/nginx.conf";
 
 function awslogs(region: string, group: string, tag: string) {
   return { driver: "awslogs", options: { "awslogs-region": region, "awslogs-group": group, tag } };
 }
 
-/** The compose file: the `mcp` service (image by digest, keys from the key file) and the `nginx` edge. */
+/**
+ * The compose file: the `mcp` service (image by digest, keys from the key file) and the `nginx` edge; with a user's
+ * server ({@link ComposeUpstream}) also its sidecar, init service and named volumes.
+ */
 export function renderCompose(o: HostFilesOptions): string {
+  const u = o.upstream;
+  const sidecar = u?.sidecarImage;
+  const mcpRunsServer = u !== undefined && sidecar === undefined;
+  const workspace = u?.workspacePath !== undefined ? `workspace:${u.workspacePath}` : undefined;
+  const initWorkspace = workspace !== undefined && mcpRunsServer;
+  const dependsOn = {
+    ...(sidecar !== undefined ? { [UPSTREAM_SERVICE]: { condition: "service_started" } } : {}),
+    ...(initWorkspace ? { [WORKSPACE_INIT_SERVICE]: { condition: "service_completed_successfully" } } : {}),
+  };
   return stringify({
     services: {
       mcp: {
@@ -79,10 +143,38 @@ export function renderCompose(o: HostFilesOptions): string {
         read_only: true,
         environment: { ...o.environment, MCP_API_KEYS_FILE: "/run/mcp-keys/keys" },
         // The directory, not the file: the key timer replaces the file by rename.
-        volumes: [`${HOST.keysDir}:/run/mcp-keys:ro`],
+        volumes: [
+          `${HOST.keysDir}:/run/mcp-keys:ro`,
+          ...(mcpRunsServer ? ["scratch:/tmp"] : []),
+          ...(mcpRunsServer && workspace !== undefined ? [workspace] : []),
+        ],
         expose: [String(CONTAINER_PORT)],
+        ...(Object.keys(dependsOn).length > 0 ? { depends_on: dependsOn } : {}),
         logging: awslogs(o.region, o.logGroupName, "mcp"),
       },
+      ...(sidecar !== undefined
+        ? {
+            // Our server reaches it at http://upstream:<port>/… on the project network (serverUrl).
+            [UPSTREAM_SERVICE]: {
+              image: sidecar,
+              restart: "unless-stopped",
+              ...(workspace !== undefined ? { volumes: [workspace] } : {}),
+              logging: awslogs(o.region, o.logGroupName, UPSTREAM_SERVICE),
+            },
+          }
+        : {}),
+      ...(initWorkspace
+        ? {
+            [WORKSPACE_INIT_SERVICE]: {
+              image: o.image,
+              user: "0:0",
+              entrypoint: ["chown", `${APP_GID}:${APP_GID}`, u?.workspacePath],
+              volumes: [workspace],
+              network_mode: "none",
+              logging: awslogs(o.region, o.logGroupName, WORKSPACE_INIT_SERVICE),
+            },
+          }
+        : {}),
       nginx: {
         image: NGINX_IMAGE,
         restart: "unless-stopped",
@@ -99,6 +191,14 @@ export function renderCompose(o: HostFilesOptions): string {
         logging: awslogs(o.region, o.logGroupName, "nginx"),
       },
     },
+    ...(mcpRunsServer || workspace !== undefined
+      ? {
+          volumes: {
+            ...(mcpRunsServer ? { scratch: {} } : {}),
+            ...(workspace !== undefined ? { workspace: {} } : {}),
+          },
+        }
+      : {}),
   });
 }
 
@@ -127,6 +227,7 @@ export function hostFiles(o: HostFilesOptions): HostFile[] {
     pidPath: "/var/run/nginx.pid",
   });
   const reload = `${HOST.bin}/mcp-anywhere-reload-nginx`;
+  const COMPOSE = composeCommand(o);
   // Let's Encrypt issues IP address certificates only with the `shortlived` profile (about 160 h); a domain keeps the
   // CA's default profile (90 days). https://letsencrypt.org/docs/profiles/
   const ip = isIpAddress(o.host);
@@ -194,6 +295,14 @@ export function hostFiles(o: HostFilesOptions): HostFile[] {
         "MAP",
         "fi",
         `${HOST.bin}/mcp-anywhere-keys || echo "mcp-anywhere-deploy: key refresh failed; the timer retries" >&2`,
+        ...(o.serverEnvParameter !== undefined
+          ? [
+              "# The user's serverEnv: a compose file only root can read, written from SSM by the instance role.",
+              `install -d -m 0700 ${posix.dirname(HOST.serverEnvCompose)}`,
+              `(umask 077; aws ssm get-parameter --region ${o.region} --with-decryption --name ${o.serverEnvParameter} --query Parameter.Value --output text > ${HOST.serverEnvCompose}.new)`,
+              `mv ${HOST.serverEnvCompose}.new ${HOST.serverEnvCompose}`,
+            ]
+          : []),
         `aws ecr get-login-password --region ${o.region} | docker login --username AWS --password-stdin ${o.registry}`,
         `${COMPOSE} pull --quiet`,
         `${COMPOSE} up -d --remove-orphans`,

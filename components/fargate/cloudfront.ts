@@ -144,6 +144,10 @@ export interface CloudFrontEdge {
   webAcl: aws.wafv2.WebAcl;
   /** `https://<domain>` without a trailing slash. */
   baseUrl: pulumi.Output<string>;
+  /** The web ACL's CloudWatch metric name (AWS/WAFV2 dimension `WebACL`). */
+  webAclMetricName: string;
+  /** Metric names of the rate-based rules, whose blocks answer 429 (AWS/WAFV2 dimension `Rule`). */
+  rateRuleMetricNames: string[];
 }
 
 const visibility = (metricName: string) => ({
@@ -367,5 +371,11 @@ export function cloudFrontEdge(name: string, args: CloudFrontEdgeArgs, parent: p
   const baseUrl = args.domainName
     ? pulumi.output(`https://${args.domainName}`)
     : pulumi.interpolate`https://${distribution.domainName}`;
-  return { distribution, webAcl, baseUrl };
+  return {
+    distribution,
+    webAcl,
+    baseUrl,
+    webAclMetricName: `${name}-waf`,
+    rateRuleMetricNames: ["per-api-key", "per-ip", ...toolRules.map((r) => r.name)],
+  };
 }

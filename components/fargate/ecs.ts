@@ -4,6 +4,12 @@
  * that may pull this image and read exactly the key parameters, a task role with no permissions, a service with the
  * deployment circuit breaker that `pulumi up` waits on, and CPU target-tracking autoscaling.
  *
+ * With a user's MCP server ({@link EcsUpstream}): its serverEnv parameters as more `secrets` (the execution role reads
+ * exactly those too), a writable task-storage volume at /tmp for a child our container runs, or the user's image as
+ * the essential sidecar `upstream` that our container starts after; the workspace volume on the server's container
+ * (task storage, or EFS through an access point with IAM authorization and TLS, when the task role may mount and
+ * write that one file system and its file system policy admits only that role).
+ *
  * Key rotation: ECS resolves `secrets` only when a task starts (Amazon ECS Developer Guide, "Pass Systems Manager
  * parameters as environment variables": https://docs.aws.amazon.com/AmazonECS/latest/developerguide/secrets-envvar-ssm-paramstore.html),
  * so a value changed in SSM reaches running tasks only through a new deployment. The container therefore carries the
@@ -14,10 +20,19 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import type { AwsContext } from "../../infra/aws-context.js";
 import { EDGE_AND_APP_DEFAULTS } from "../../infra/core/defaults.js";
-import { assumeRolePolicy, runtimeRolePolicy } from "../../infra/iam.js";
+import { assumeRolePolicy, policyDocument, runtimeRolePolicy } from "../../infra/iam.js";
 import { CONTAINER_PORT } from "./alb.js";
+import { type EfsWorkspace, efsClientStatement, efsFileSystemPolicy } from "./efs.js";
 
 export const CONTAINER_NAME = "mcp";
+/** The sidecar running the user's own image (serverMode http with serverImage). */
+export const SIDECAR_NAME = "upstream";
+/** Docker label with the SSM versions of the serverEnv parameters, like {@link KEY_VERSIONS_LABEL}. */
+export const SERVER_ENV_VERSIONS_LABEL = "mcp-anywhere.server-env-versions";
+/** Task volumes: writable scratch at /tmp for a server our container runs (the root file system is read-only). */
+export const SCRATCH_VOLUME = "scratch";
+/** The serverWorkspace volume: EFS with `efs`, else task storage. */
+export const WORKSPACE_VOLUME = "workspace";
 /** Average CPU the autoscaling policy holds, percent. */
 export const TARGET_CPU_PERCENT = 60;
 /** ECS waits this long after SIGTERM before SIGKILL, s: the server's drain grace plus a margin. */
@@ -60,11 +75,31 @@ export interface EcsArgs {
   maxTasks: number;
   /** Resources the service must wait for (the listener rule, so the target group is in use). */
   dependsOn: pulumi.Resource[];
+  /** The user's MCP server (serverMode stdio or http). @default none (builtin) */
+  upstream?: EcsUpstream;
   tags: Record<string, string>;
+}
+
+/**
+ * What the task runs for the user's MCP server, one shape for every mode: the server runs in our container (stdio, or
+ * http from a command) or in a sidecar from `sidecarImage`; that container gets the secret variables and the
+ * workspace.
+ */
+export interface EcsUpstream {
+  /** The user's image, run as the essential sidecar `upstream`; our container starts after it has started. */
+  sidecarImage?: string;
+  /** serverEnv as SSM SecureString parameters (infra/upstream-secrets.ts), set as ECS `secrets` by ARN. */
+  secretVariables: { variable: string; parameterArn: pulumi.Output<string>; version: pulumi.Output<number> }[];
+  /** serverWorkspace: the container path of the workspace volume. @default none */
+  workspacePath?: string;
+  /** The workspace on EFS (components/fargate/efs.ts); without it the workspace is task storage (ephemeral). */
+  efs?: EfsWorkspace;
 }
 
 export interface Ecs {
   cluster: aws.ecs.Cluster;
+  /** With `upstream.efs`: the task role's EFS client policy (mount and write through the access point only). */
+  efsPolicy?: aws.iam.RolePolicy;
   /** The execution role's inline policy; the task definition and the service depend on it. */
   executionPolicy: aws.iam.RolePolicy;
   service: aws.ecs.Service;
@@ -101,6 +136,32 @@ const byName = (a: { name: string }, b: { name: string }) => (a.name < b.name ? 
 export function ecsService(name: string, args: EcsArgs, parent: pulumi.Resource): Ecs {
   const opts = { parent };
   const { ctx, tags } = args;
+  const u = args.upstream;
+  const sidecar = u?.sidecarImage;
+  // The container that runs the user's server: ours (stdio, http from a command) or the sidecar.
+  const serverContainer = sidecar !== undefined ? SIDECAR_NAME : CONTAINER_NAME;
+  const secretsOf = (container: string, arns: string[]) =>
+    container === serverContainer
+      ? (u?.secretVariables ?? []).map((v, i) => ({ name: v.variable, valueFrom: arns[i] as string }))
+      : [];
+  const mountsOf = (container: string) => [
+    // Our container runs a child that writes caches (npx, uvx) under /tmp: a writable task-storage volume there.
+    ...(u !== undefined && container === CONTAINER_NAME && sidecar === undefined
+      ? [{ sourceVolume: SCRATCH_VOLUME, containerPath: "/tmp", readOnly: false }]
+      : []),
+    ...(u?.workspacePath !== undefined && container === serverContainer
+      ? [{ sourceVolume: WORKSPACE_VOLUME, containerPath: u.workspacePath, readOnly: false }]
+      : []),
+  ];
+  const logging = (logGroupName: string, region: string, prefix: string) => ({
+    logDriver: "awslogs",
+    options: {
+      "awslogs-group": logGroupName,
+      "awslogs-region": region,
+      "awslogs-stream-prefix": prefix,
+      ...AWSLOGS_MODE,
+    },
+  });
   const cluster = new aws.ecs.Cluster(`${name}-cluster`, { tags }, opts);
 
   const executionRole = new aws.iam.Role(
@@ -110,15 +171,40 @@ export function ecsService(name: string, args: EcsArgs, parent: pulumi.Resource)
   );
   const executionPolicy = new aws.iam.RolePolicy(
     `${name}-execution`,
-    { role: executionRole.id, policy: runtimeRolePolicy(ctx, args.image, args.logGroup.arn, args.parameterArns) },
+    {
+      role: executionRole.id,
+      // The API key parameters and, for a user's server, exactly its serverEnv parameters.
+      policy: runtimeRolePolicy(ctx, args.image, args.logGroup.arn, [
+        ...args.parameterArns,
+        ...(u?.secretVariables ?? []).map((v) => v.parameterArn),
+      ]),
+    },
     opts,
   );
-  // The server needs no AWS API at run time on Fargate: keys arrive as secrets. So the task role has no policy.
+  // The server needs no AWS API at run time on Fargate: keys arrive as secrets. So the task role has no policy, except
+  // the EFS client permissions on the one file system when the workspace is on EFS.
   const taskRole = new aws.iam.Role(
     `${name}-task`,
     { assumeRolePolicy: assumeRolePolicy("ecs-tasks.amazonaws.com"), tags },
     opts,
   );
+  const efs = u?.efs;
+  const efsPolicy =
+    efs === undefined
+      ? undefined
+      : new aws.iam.RolePolicy(
+          `${name}-task-efs`,
+          { role: taskRole.id, policy: policyDocument([efsClientStatement(efs)]) },
+          opts,
+        );
+  const efsResourcePolicy =
+    efs === undefined
+      ? undefined
+      : new aws.efs.FileSystemPolicy(
+          `${name}-workspace`,
+          { fileSystemId: efs.fileSystem.id, policy: efsFileSystemPolicy(efs, taskRole.arn) },
+          opts,
+        );
 
   // Review F21 (suspected permanent diff), checked against terraform-provider-aws
   // internal/service/ecs/container_definitions.go (`containerDefinitionsAreEquivalent` → `reduce`) and task_definition.go
@@ -136,8 +222,10 @@ export function ecsService(name: string, args: EcsArgs, parent: pulumi.Resource)
       ctx.region,
       pulumi.all(args.parameterArns),
       pulumi.all(args.parameterVersions),
+      pulumi.all((u?.secretVariables ?? []).map((v) => v.parameterArn)),
+      pulumi.all((u?.secretVariables ?? []).map((v) => v.version)),
     ])
-    .apply(([image, logGroupName, region, arns, versions]) =>
+    .apply(([image, logGroupName, region, arns, versions, envArns, envVersions]) =>
       JSON.stringify([
         {
           name: CONTAINER_NAME,
@@ -149,20 +237,22 @@ export function ecsService(name: string, args: EcsArgs, parent: pulumi.Resource)
           environment: Object.entries(args.environment)
             .map(([k, v]) => ({ name: k, value: v }))
             .sort(byName),
-          secrets: arns.map((arn, i) => ({ name: `MCP_API_KEYS_${i + 1}`, valueFrom: arn })).sort(byName),
-          mountPoints: [],
+          secrets: [
+            ...arns.map((arn, i) => ({ name: `MCP_API_KEYS_${i + 1}`, valueFrom: arn })),
+            ...secretsOf(CONTAINER_NAME, envArns),
+          ].sort(byName),
+          mountPoints: mountsOf(CONTAINER_NAME),
           volumesFrom: [],
           systemControls: [],
-          dockerLabels: { [KEY_VERSIONS_LABEL]: keyVersionsLabel(versions) },
-          logConfiguration: {
-            logDriver: "awslogs",
-            options: {
-              "awslogs-group": logGroupName,
-              "awslogs-region": region,
-              "awslogs-stream-prefix": CONTAINER_NAME,
-              ...AWSLOGS_MODE,
-            },
+          // ECS resolves `secrets` at task start only: the versions make a changed value a new revision (a rollout).
+          dockerLabels: {
+            [KEY_VERSIONS_LABEL]: keyVersionsLabel(versions),
+            ...(envVersions.length > 0 ? { [SERVER_ENV_VERSIONS_LABEL]: envVersions.join(",") } : {}),
           },
+          // Started after the sidecar has started (it has no health check we know of; our /health reports whether
+          // the upstream answers). ECS container dependencies: https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_ContainerDependency.html
+          ...(sidecar !== undefined ? { dependsOn: [{ containerName: SIDECAR_NAME, condition: "START" }] } : {}),
+          logConfiguration: logging(logGroupName, region, CONTAINER_NAME),
           healthCheck: {
             command: healthCheckCommand(args.healthPath),
             interval: 15,
@@ -172,8 +262,46 @@ export function ecsService(name: string, args: EcsArgs, parent: pulumi.Resource)
           },
           stopTimeout: STOP_TIMEOUT_SECONDS,
         },
+        // The user's image, same task: it shares the task's network namespace under awsvpc, so our server reaches it
+        // on localhost (serverUrl). Essential: if it stops, the task stops and ECS replaces it. Its root file system
+        // stays writable (an image we do not know may need it).
+        ...(sidecar !== undefined
+          ? [
+              {
+                name: SIDECAR_NAME,
+                image: sidecar,
+                cpu: 0,
+                essential: true,
+                portMappings: [],
+                environment: [],
+                secrets: secretsOf(SIDECAR_NAME, envArns).sort(byName),
+                mountPoints: mountsOf(SIDECAR_NAME),
+                volumesFrom: [],
+                systemControls: [],
+                logConfiguration: logging(logGroupName, region, SIDECAR_NAME),
+                stopTimeout: STOP_TIMEOUT_SECONDS,
+              },
+            ]
+          : []),
       ]),
     );
+  const volumes = [
+    ...(u !== undefined && sidecar === undefined ? [{ name: SCRATCH_VOLUME }] : []),
+    ...(u?.workspacePath !== undefined
+      ? [
+          efs === undefined
+            ? { name: WORKSPACE_VOLUME }
+            : {
+                name: WORKSPACE_VOLUME,
+                efsVolumeConfiguration: {
+                  fileSystemId: efs.fileSystem.id,
+                  transitEncryption: "ENABLED",
+                  authorizationConfig: { accessPointId: efs.accessPoint.id, iam: "ENABLED" },
+                },
+              },
+        ]
+      : []),
+  ];
   const taskDefinition = new aws.ecs.TaskDefinition(
     `${name}-task`,
     {
@@ -186,11 +314,12 @@ export function ecsService(name: string, args: EcsArgs, parent: pulumi.Resource)
       executionRoleArn: executionRole.arn,
       taskRoleArn: taskRole.arn,
       containerDefinitions,
+      ...(volumes.length > 0 ? { volumes } : {}),
       tags,
     },
     // Review F14: the first tasks pull the image and read the key secrets with the execution role's inline policy,
     // which IAM may not have propagated when only the role exists. Lambda does the same (lambda-mcp-service.ts).
-    { parent, dependsOn: [executionPolicy] },
+    { parent, dependsOn: [executionPolicy, ...(efsPolicy ? [efsPolicy] : [])] },
   );
 
   const service = new aws.ecs.Service(
@@ -219,7 +348,16 @@ export function ecsService(name: string, args: EcsArgs, parent: pulumi.Resource)
       tags,
     },
     // Autoscaling owns the running count after creation. The execution policy must exist before tasks start (F14).
-    { parent, dependsOn: [...args.dependsOn, executionPolicy], ignoreChanges: ["desiredCount"] },
+    {
+      parent,
+      // With EFS: tasks mount it at start, so the mount targets and both policies must exist first.
+      dependsOn: [
+        ...args.dependsOn,
+        executionPolicy,
+        ...(efsPolicy && efsResourcePolicy && efs ? [efsPolicy, efsResourcePolicy, ...efs.mountTargets] : []),
+      ],
+      ignoreChanges: ["desiredCount"],
+    },
   );
 
   const scaling = new aws.appautoscaling.Target(
@@ -250,5 +388,13 @@ export function ecsService(name: string, args: EcsArgs, parent: pulumi.Resource)
     },
     opts,
   );
-  return { cluster, executionPolicy, service, taskDefinition, executionRole, taskRole };
+  return {
+    cluster,
+    executionPolicy,
+    service,
+    taskDefinition,
+    executionRole,
+    taskRole,
+    ...(efsPolicy ? { efsPolicy } : {}),
+  };
 }

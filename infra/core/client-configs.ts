@@ -59,10 +59,22 @@ export function claudeCodeConfig({ name = "mcp-anywhere", url, apiKey }: ClientC
   };
 }
 
-/** The `claude mcp add` command; without a key the shell expands the variable when the user runs it. */
+/** POSIX shell single quotes: the shell passes the text as is (no `$` expansion). */
+function shellQuote(text: string): string {
+  return `'${text.replaceAll("'", `'\\''`)}'`;
+}
+
+/**
+ * The `claude mcp add` command. The header is single-quoted so that the shell passes `${MCP_ANYWHERE_API_KEY}`
+ * literally. Without a key it uses `--scope project`: Claude Code writes the entry to the project's `.mcp.json`, where
+ * it expands `${VAR}` in headers from its own environment when it connects ("Environment variable expansion in
+ * .mcp.json", https://code.claude.com/docs/en/mcp); an unset variable is sent as the literal text. With a key it uses
+ * `--scope local` (private to the user, kept in ~/.claude.json), so the key stays out of the project.
+ */
 export function claudeCodeCommand({ name = "mcp-anywhere", url, apiKey }: ClientConfigInput): string {
   const value = apiKey ?? `\${${API_KEY_ENV}}`;
-  return `claude mcp add --transport http ${name} ${url} --header "${API_KEY_HEADER}: ${value}"`;
+  const scope = apiKey ? "local" : "project";
+  return `claude mcp add --transport http --scope ${scope} ${name} ${shellQuote(url)} --header ${shellQuote(`${API_KEY_HEADER}: ${value}`)}`;
 }
 
 /** Cursor (`~/.cursor/mcp.json`): expands `${env:VAR}`. */
@@ -138,9 +150,18 @@ export const CLIENTS: Record<ClientName, ClientSpec> = {
   },
 };
 
-/** This process's path environment. */
+/**
+ * This process's path environment. `cwd` is the user's project: `INIT_CWD`, the directory `npm run` was started from
+ * (npm runs scripts in the package root and keeps the original directory there,
+ * https://docs.npmjs.com/cli/v11/commands/npm-run#description), else the process's own directory.
+ */
 export function currentPathEnv(): PathEnv {
-  return { platform: process.platform, home: homedir(), cwd: process.cwd(), appData: process.env.APPDATA };
+  return {
+    platform: process.platform,
+    home: homedir(),
+    cwd: process.env.INIT_CWD || process.cwd(),
+    appData: process.env.APPDATA,
+  };
 }
 
 /** Every client's config for a URL, with key references only: the `clientConfigs` stack output. */

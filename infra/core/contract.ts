@@ -3,10 +3,11 @@
  * one Args shape in, one outputs shape out, so the stack program and the cost model treat targets alike.
  */
 import type * as pulumi from "@pulumi/pulumi";
+import type { TracingArgs } from "./tracing.js";
 import type { UpstreamArgs } from "./upstream.js";
 
 /** Deployment targets, one ComponentResource each. */
-export const MCP_TARGETS = ["lambda", "fargate", "cloudrun", "ec2"] as const;
+export const MCP_TARGETS = ["lambda", "fargate", "cloudrun", "ec2", "dockerhost"] as const;
 export type McpTarget = (typeof MCP_TARGETS)[number];
 
 /**
@@ -67,6 +68,8 @@ export interface McpServiceArgs {
   tags?: Record<string, string>;
   /** The MCP server behind ours (infra/core/upstream.ts). @default builtin */
   upstream?: UpstreamArgs;
+  /** OpenTelemetry traces over OTLP/HTTP (infra/core/tracing.ts). @default off */
+  tracing?: TracingArgs;
 }
 
 /** What every target's component exposes. */

@@ -50,6 +50,12 @@ export const COST_ASSUMPTIONS = {
   imageSizeGb: 0.1,
   /** Average request size, KB (for load-balancer processed bytes). */
   requestKb: 2,
+  /**
+   * GB kept on the Fargate EFS workspace (config `fargateEfs`), for the estimate only: a checked-out project of a few
+   * hundred MB plus a Python environment and language-server caches (Serena), rounded up. EFS bills the average
+   * stored GB-month, so a larger workspace scales the line linearly.
+   */
+  efsWorkspaceGb: 5,
 } as const;
 
 /** Usage profile defaults for cost estimates (CLI, stack outputs, MCP tool). */
@@ -100,6 +106,25 @@ export const DEPLOY_DEFAULTS = {
     allowedCidrs: ["0.0.0.0/0"],
     /** Public SSM parameter holding the latest Amazon Linux 2023 arm64 AMI id. */
     amiParameter: "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-arm64",
+  },
+  /** Any Docker host over SSH (components/dockerhost-mcp-service.ts). */
+  dockerhost: {
+    /** SSH login; a non-root user needs passwordless sudo and the docker group. */
+    sshUser: "root",
+    /** SSH port. */
+    sshPort: 22,
+    /** letsencrypt | user | localca */
+    tls: "letsencrypt",
+    /** ssm (AWS SSM, read at deploy time) | config (a Pulumi secret list, no cloud at all) */
+    keySource: "ssm",
+    /** Who may reach port 443 (only enforced with the firewall on); port 80 stays open for ACME HTTP-01. */
+    allowedCidrs: ["0.0.0.0/0"],
+    /** none | local (Alloy + Loki + Grafana on the host) | remote (Alloy to dockerhostLokiUrl) */
+    logging: "none",
+    /** Where Loki and Grafana keep their data on the host. */
+    dataDir: "/var/lib/mcp-anywhere",
+    /** Grafana's port on the host, bound to 127.0.0.1 only (reach it through an SSH tunnel). */
+    grafanaPort: 3000,
   },
   cloudrun: {
     /** GCP region when `gcp:region` is not set. */

@@ -29,6 +29,7 @@ export function labelValue(s: string): string {
 /** AWS resource types with a `tags` input (pulumi-aws 7). */
 export const AWS_TAGGABLE: ReadonlySet<string> = new Set([
   "aws:acm/certificate:Certificate",
+  "aws:budgets/budget:Budget",
   "aws:apigateway/apiKey:ApiKey",
   "aws:apigateway/restApi:RestApi",
   "aws:apigateway/stage:Stage",
@@ -36,6 +37,7 @@ export const AWS_TAGGABLE: ReadonlySet<string> = new Set([
   "aws:appautoscaling/target:Target",
   "aws:cloudfront/distribution:Distribution",
   "aws:cloudwatch/logGroup:LogGroup",
+  "aws:cloudwatch/metricAlarm:MetricAlarm",
   "aws:ebs/volume:Volume",
   "aws:ec2/eip:Eip",
   "aws:ec2/instance:Instance",
@@ -51,6 +53,8 @@ export const AWS_TAGGABLE: ReadonlySet<string> = new Set([
   "aws:ecs/cluster:Cluster",
   "aws:ecs/service:Service",
   "aws:ecs/taskDefinition:TaskDefinition",
+  "aws:efs/accessPoint:AccessPoint",
+  "aws:efs/fileSystem:FileSystem",
   "aws:iam/instanceProfile:InstanceProfile",
   "aws:iam/policy:Policy",
   "aws:iam/role:Role",
@@ -63,6 +67,7 @@ export const AWS_TAGGABLE: ReadonlySet<string> = new Set([
   "aws:ssm/association:Association",
   "aws:ssm/document:Document",
   "aws:ssm/parameter:Parameter",
+  "aws:sns/topic:Topic",
   "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule",
   "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule",
   "aws:wafv2/ruleGroup:RuleGroup",
@@ -77,4 +82,12 @@ export const GCP_LABELABLE: ReadonlySet<string> = new Set([
   "gcp:compute/globalForwardingRule:GlobalForwardingRule",
   "gcp:compute/securityPolicy:SecurityPolicy",
   "gcp:secretmanager/secret:Secret",
+]);
+
+/**
+ * GCP types whose `labels` input is configuration, not resource labels (a notification channel's `labels` hold e.g.
+ * `email_address`; its resource labels are `userLabels`): never given the stack labels.
+ */
+export const GCP_LABELS_ARE_CONFIG: ReadonlySet<string> = new Set([
+  "gcp:monitoring/notificationChannel:NotificationChannel",
 ]);

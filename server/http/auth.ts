@@ -47,8 +47,32 @@ export function identify(store: ApiKeyStore): RequestHandler {
   };
 }
 
+/**
+ * A key that is an unexpanded client-config reference such as `${MCP_ANYWHERE_API_KEY}`, `${env:VAR}` or
+ * `${input:id}`: the client sent the placeholder because the variable is unset in its environment or, in Kiro, not
+ * approved ("Approved environment variables", https://kiro.dev/docs/mcp/security). Such a string is a variable name,
+ * never a key, so naming it in the answer leaks nothing.
+ */
+export const UNEXPANDED_PLACEHOLDER = /^\$\{(?:env:|input:)?[A-Za-z_][A-Za-z0-9_.-]{0,63}\}$/;
+
+/**
+ * The 401 messages. They say that this server takes an API key, not OAuth, and where the key comes from, because
+ * clients that see a 401 may start OAuth discovery on their own (the MCP Inspector CLI does on any 401) and show that
+ * instead; `--stored-auth-only` makes the Inspector print this message.
+ */
+export const UNAUTHORIZED = {
+  missing:
+    "Unauthorized: API key missing. This server takes an API key (x-api-key header or Authorization: Bearer), not OAuth",
+  invalid:
+    "Unauthorized: API key invalid. This server takes an API key, not OAuth: use the key `npm start` printed, or a " +
+    "deployed stack's key from SSM (npm run connect -- --embed-key --stack <name>, or MCP_ANYWHERE_API_KEY)",
+  placeholder: (text: string) =>
+    `Unauthorized: API key invalid: the client sent the unexpanded placeholder ${text}, not a key. Set the variable ` +
+    "where the client starts (a GUI app does not see a shell's export) or, in Kiro, approve it; or embed the key",
+} as const;
+
 /** Rejects what `identify` did not accept: 401 for a missing or invalid key, 503 when keys are unavailable. */
-export const requireKey: RequestHandler = (_req, res, next) => {
+export const requireKey: RequestHandler = (req, res, next) => {
   const auth = authOf(res);
   switch (auth.status) {
     case "valid":
@@ -57,16 +81,19 @@ export const requireKey: RequestHandler = (_req, res, next) => {
       res.setHeader("Retry-After", "5");
       return sendJsonRpcError(res, 503, JsonRpcCode.ServerError, "Service unavailable: API keys could not be loaded");
     case "missing":
-    case "invalid":
+    case "invalid": {
+      // Not `Bearer`: a Bearer challenge (with or without resource_metadata) invites OAuth discovery (RFC 9728 §5.1).
       res.setHeader("WWW-Authenticate", 'ApiKey header="x-api-key"');
-      return sendJsonRpcError(
-        res,
-        401,
-        JsonRpcCode.ServerError,
+      const presented = presentedKey(req);
+      const message =
         auth.status === "missing"
-          ? "Unauthorized: API key missing (send x-api-key or Authorization: Bearer)"
-          : "Unauthorized: API key invalid",
-        { reason: auth.status === "missing" ? "api_key_missing" : "api_key_invalid" },
-      );
+          ? UNAUTHORIZED.missing
+          : presented !== undefined && UNEXPANDED_PLACEHOLDER.test(presented)
+            ? UNAUTHORIZED.placeholder(presented)
+            : UNAUTHORIZED.invalid;
+      return sendJsonRpcError(res, 401, JsonRpcCode.ServerError, message, {
+        reason: auth.status === "missing" ? "api_key_missing" : "api_key_invalid",
+      });
+    }
   }
 };

@@ -127,6 +127,15 @@ export class ApiKeyStore {
   }
 
   /**
+   * True when `candidate` is a currently accepted key (digest lookup; no refresh, no wait). For redacting text that
+   * this server did not write (an upstream child's output, server/upstream/redact.ts). Not for authentication: use
+   * {@link check}.
+   */
+  isKnownKey(candidate: string): boolean {
+    return findDigest(candidate, this.merged) !== undefined;
+  }
+
+  /**
    * Checks a presented key in constant time against every current key (see the rules above for when it waits).
    * Never throws.
    */

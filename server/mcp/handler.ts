@@ -17,7 +17,13 @@
  * 2025-06-18: https://modelcontextprotocol.io/specification/2025-06-18/changelog).
  */
 import { toNodeHandler } from "@modelcontextprotocol/node";
-import { createMcpHandler, type McpHttpHandler, type McpServer } from "@modelcontextprotocol/server";
+import {
+  createMcpHandler,
+  type McpHttpHandler,
+  type McpRequestContext,
+  type McpServer,
+  type Server,
+} from "@modelcontextprotocol/server";
 import type { Request, RequestHandler, Response } from "express";
 import type { Logger } from "pino";
 import { JsonRpcCode, sendJsonRpcError } from "../http/errors.js";
@@ -37,6 +43,11 @@ export interface McpHandlerOptions {
    */
   jsonResponse: boolean;
   logger: Logger;
+  /**
+   * The per-request server factory. @default builtin mode: `createMcpServer` with `catalog` (our tools); stdio/http
+   * mode passes the bridge's (server/upstream/bridge.ts).
+   */
+  serverFactory?: (ctx: McpRequestContext) => McpServer | Server;
 }
 
 /**
@@ -61,7 +72,7 @@ function describe(req: Request): { mcpMethod?: string; tool?: string } {
  * Wraps the transport the SDK connects a per-request server to, so that the SDK's raw validator output for invalid
  * params becomes a short -32602 (see ./invalid-params.ts). The transport is the SDK's; only `send` is wrapped.
  */
-function withShortInvalidParams(server: McpServer): McpServer {
+function withShortInvalidParams<S extends McpServer | Server>(server: S): S {
   const connect = server.connect.bind(server);
   server.connect = (transport) => {
     const send = transport.send.bind(transport);
@@ -73,7 +84,8 @@ function withShortInvalidParams(server: McpServer): McpServer {
 
 /** The SDK's handler with our factory. Exported for the bench and tests. */
 export function createHandler(opts: McpHandlerOptions): McpHttpHandler {
-  return createMcpHandler(() => withShortInvalidParams(createMcpServer(opts.catalog, opts.runtime, opts.logger)), {
+  const make = opts.serverFactory ?? (() => createMcpServer(opts.catalog, opts.runtime, opts.logger));
+  return createMcpHandler((ctx) => withShortInvalidParams(make(ctx)), {
     legacy: "stateless",
     responseMode: opts.jsonResponse ? "json" : "auto",
     onerror: (err) => opts.logger.debug({ err: err.message.slice(0, 200) }, "mcp request rejected"),

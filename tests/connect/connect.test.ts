@@ -83,10 +83,10 @@ describe("npm run connect", function () {
     });
   }
 
-  it("--print for claude-code is the `claude mcp add` command line", async () => {
+  it("--print for claude-code is the `claude mcp add` command line, project scope, header single-quoted", async () => {
     const { out } = await run(["--client", "claude-code", "--url", URL_], env);
     expect(out).to.equal(
-      `claude mcp add --transport http mcp-anywhere ${URL_} --header "x-api-key: \${MCP_ANYWHERE_API_KEY}"\n`,
+      `claude mcp add --transport http --scope project mcp-anywhere '${URL_}' --header 'x-api-key: \${MCP_ANYWHERE_API_KEY}'\n`,
     );
   });
 
@@ -192,7 +192,7 @@ describe("npm run connect", function () {
           "--method",
           "tools/list",
         ],
-        { env: { ...process.env, MCP_INSPECTOR_SECRET_STORE: "memory" }, timeout: 60_000 },
+        { env: { ...process.env, HOME: env.home, MCP_INSPECTOR_SECRET_STORE: "memory" }, timeout: 60_000 },
       );
       expect((JSON.parse(stdout) as { tools: { name: string }[] }).tools.map((t) => t.name)).to.include("echo");
     } finally {

@@ -29,11 +29,11 @@ describe("npm run cost", function () {
   });
   after(() => rmSync(dir, { recursive: true, force: true }));
 
-  it("--json prints four sourced breakdowns whose lines add up to their totals, and two AgentCore references", () => {
+  it("--json prints five sourced breakdowns whose lines add up to their totals, and two AgentCore references", () => {
     const r = cost("--requests-per-month", "1000000", "--region", "us-east-1", "--json");
     expect(r.status, r.stderr).to.equal(0);
     const out = JSON.parse(r.stdout) as CostJson;
-    expect(out.targets.map((c) => c.target)).to.deep.equal(["lambda", "fargate", "cloudrun", "ec2"]);
+    expect(out.targets.map((c) => c.target)).to.deep.equal(["lambda", "fargate", "cloudrun", "ec2", "dockerhost"]);
     for (const c of [...out.targets, ...out.references]) {
       expect(c.lines.reduce((s, l) => s + (l.monthlyUsd ?? 0), 0)).to.be.closeTo(c.monthlyUsd, 1e-9);
       for (const l of c.lines) expect(l.source, `${c.target} ${l.item}`).to.match(/checked 2026/);
@@ -85,12 +85,12 @@ describe("npm run cost", function () {
     const r = cost("--sweep", "--region", "us-east-1");
     expect(r.status, r.stderr).to.equal(0);
     expect(r.stdout).to.include("Sensitivity: requests/month (200 ms, 4 KB)");
-    expect(r.stdout).to.match(/^100,000,000\s+\$591\.55\s+\$290\.14\s+\$199\.88\s+\$102\.08 \*$/m);
+    expect(r.stdout).to.match(/^100,000,000\s+\$591\.55\s+\$290\.14\s+\$199\.88\s+\$102\.08 \*\s+\$0\.00$/m);
     // at 1B, Google egress past the first TiB has no price: a lower bound, not starred
-    expect(r.stdout).to.match(/^1,000,000,000 .*≥ \$[\d.]+ † .*\$[\d.]+ \*$/m);
+    expect(r.stdout).to.match(/^1,000,000,000 .*≥ \$[\d.]+ † .*\$[\d.]+ \*\s+\$0\.00$/m);
     expect(r.stdout).to.include("Sensitivity: average duration (1,000,000 requests/month, 4 KB)");
-    expect(r.stdout).to.match(/^50 ms\s+\$4\.93\s+\$45\.07\s+\$2\.66 \*\s+\$18\.05$/m);
-    expect(r.stdout).to.match(/^5000 ms .*\$18\.05 \*$/m);
+    expect(r.stdout).to.match(/^50 ms\s+\$4\.93\s+\$45\.07\s+\$2\.66 \*\s+\$18\.05\s+\$0\.00$/m);
+    expect(r.stdout).to.match(/^5000 ms .*\$18\.05 \*\s+\$0\.00$/m);
   });
 
   it("--chart writes an SVG that xmllint parses, naming all four targets, marking the volume and lower bounds", function () {

@@ -63,6 +63,16 @@ const FREE = new Set([
   "gcp:compute/uRLMap:URLMap",
   "gcp:compute/managedSslCertificate:ManagedSslCertificate",
   "gcp:compute/targetHttpsProxy:TargetHttpsProxy",
+  // EFS bills stored GB-months on the file system's line; mount targets, access points and policies are free.
+  "aws:efs/mountTarget:MountTarget",
+  "aws:efs/accessPoint:AccessPoint",
+  "aws:efs/fileSystemPolicy:FileSystemPolicy",
+  // dockerhost: the user's own host; commands, images and the local ssh check cost nothing in a cloud (the local
+  // Loki's disk is priced on the deploy command's line, components/dockerhost-mcp-service.ts).
+  "command:local:Command",
+  "command:remote:Command",
+  "docker:index/image:Image",
+  "docker:index/remoteImage:RemoteImage",
 ]);
 const isFree = (type: string) =>
   FREE.has(type) || type.startsWith("mcp-anywhere:") || type.startsWith("pulumi:providers:");
@@ -78,6 +88,40 @@ const CASES: [string, string, Record<string, string>][] = [
     { "mcp-anywhere:target": "cloudrun", "gcp:project": GCP_PROJECT, "mcp-anywhere:cloudrunEdge": "loadbalancer" },
   ],
   ["ec2", "dev", { "mcp-anywhere:target": "ec2" }],
+  ["dockerhost", "dev", { "mcp-anywhere:target": "dockerhost", "mcp-anywhere:dockerhostAddress": "192.0.2.10" }],
+  [
+    "dockerhost with config keys and local logging",
+    "dev",
+    {
+      "mcp-anywhere:target": "dockerhost",
+      "mcp-anywhere:dockerhostAddress": "192.0.2.10",
+      "mcp-anywhere:dockerhostKeySource": "config",
+      "mcp-anywhere:dockerhostApiKeys": '["0123456789abcdef0123"]',
+      "mcp-anywhere:dockerhostLogging": "local",
+    },
+  ],
+  [
+    "fargate with a stdio server and its workspace on EFS",
+    "prod",
+    {
+      "mcp-anywhere:serverMode": "stdio",
+      "mcp-anywhere:serverCommand": '["npx","-y","@modelcontextprotocol/server-memory"]',
+      "mcp-anywhere:serverEnv": '["API_TOKEN=x"]',
+      "mcp-anywhere:serverWorkspace": "/workspace",
+      "mcp-anywhere:fargateEfs": "true",
+    },
+  ],
+  [
+    "cloudrun with a sidecar and serverEnv",
+    "dev",
+    {
+      "mcp-anywhere:target": "cloudrun",
+      "gcp:project": GCP_PROJECT,
+      "mcp-anywhere:serverMode": "http",
+      "mcp-anywhere:serverImage": "ghcr.io/example/mcp-server:1.2.3",
+      "mcp-anywhere:serverEnv": '["API_TOKEN=x"]',
+    },
+  ],
 ];
 
 describe("cost model covers what each component creates", function () {

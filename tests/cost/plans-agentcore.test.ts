@@ -7,7 +7,7 @@ import { expect } from "chai";
 import { AGENTCORE_ASSUMPTIONS, agentCoreCost, agentCoreReferences } from "../../infra/core/cost/agentcore.js";
 import { cheapestFittingPlan, compareFlatRate } from "../../infra/core/cost/cloudfront-plans.js";
 import { cheapest } from "../../infra/core/cost/crossover.js";
-import { estimateAll, fargateCost, type PricingOptions } from "../../infra/core/cost/model.js";
+import { type CostTarget, estimateAll, fargateCost, type PricingOptions } from "../../infra/core/cost/model.js";
 
 const at = (requestsPerMonth: number): PricingOptions => ({ region: "us-east-1", usage: { requestsPerMonth } });
 const item = (lines: { item: string; monthlyUsd: number | null }[], name: string) =>
@@ -94,7 +94,7 @@ describe("AgentCore Runtime reference column", () => {
     // a reference made the lowest total of all ($0), complete: still not the cheapest
     const lowest = { ...refs[1], monthlyUsd: 0 } as (typeof refs)[number];
     expect(lowest.complete).to.equal(true);
-    const winner = cheapest<"lambda" | "fargate" | "cloudrun" | "ec2" | "agentcore">([lowest, ...targets]);
+    const winner = cheapest<CostTarget>([lowest, ...targets]);
     expect(winner?.reference).to.equal(false);
     expect(winner?.target).to.equal(cheapest(targets)?.target);
   });

@@ -143,12 +143,16 @@ export function hostPlatform(): "linux/amd64" | "linux/arm64" {
  * {@link hostPlatform}, on the host network (the engine may have no bridge; the build stage's `npm ci` needs the
  * registry).
  * @param compileCache - the COMPILE_CACHE build argument ("warm" or "none").
- * @returns the image tag, `${IMAGE}:${compileCache}`, and the build's wall time in ms.
+ * @param variant - more build arguments (e.g. `{ MCP_RUNTIME: "python", UV_IMAGE: … }`) and the tag suffix for them.
+ * @returns the image tag, `${IMAGE}:${compileCache}` (or `${IMAGE}:${variant.tag}`), and the build's wall time in ms.
  */
-export function buildServerImage(compileCache: "warm" | "none" = "warm"): { tag: string; ms: number } {
+export function buildServerImage(
+  compileCache: "warm" | "none" = "warm",
+  variant?: { tag: string; buildArgs: Record<string, string> },
+): { tag: string; ms: number } {
   const c = dockerCli() as DockerCli;
-  const tag = `${IMAGE}:${compileCache}`;
-  const args = { ...baseImageArgs(), COMPILE_CACHE: compileCache };
+  const tag = `${IMAGE}:${variant?.tag ?? compileCache}`;
+  const args = { ...baseImageArgs(), COMPILE_CACHE: compileCache, ...variant?.buildArgs };
   const t0 = performance.now();
   docker(
     [

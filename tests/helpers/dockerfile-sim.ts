@@ -62,7 +62,7 @@ function listFiles(dir: string): string[] {
  * @param context - the build context directory (where .dockerignore is read).
  * @param work - an empty scratch directory.
  * @param buildArgs - `--build-arg` values for the global ARGs (those before the first FROM).
- * @returns every stage, last one being the image.
+ * @returns every stage the last one needs (as BuildKit, others are not built), last one being the image.
  * @throws {DockerfileSimError} on a missing or ignored COPY source, a failing RUN, or an unknown stage.
  */
 export function simulateDockerBuild(
@@ -80,12 +80,20 @@ export function simulateDockerBuild(
   let stage: StageResult | undefined;
   const inImage = (p: string) =>
     join(stage?.root ?? "", posix.isAbsolute(p) ? p : posix.join(stage?.workdir ?? "/", p));
+  const instructions = DockerfileParser.parse(dockerfile).getInstructions();
+  const needed = neededStages(instructions, expand);
+  let skipping = false;
+  let fromCount = 0;
 
-  for (const ins of DockerfileParser.parse(dockerfile).getInstructions()) {
+  for (const ins of instructions) {
     const keyword = ins.getKeyword();
     const content = ins.getArgumentsContent() ?? "";
     if (keyword === "FROM") {
-      const name = (ins as unknown as { getBuildStage(): string | null }).getBuildStage() ?? `stage${stages.length}`;
+      const name = (ins as unknown as { getBuildStage(): string | null }).getBuildStage() ?? `stage${fromCount}`;
+      fromCount += 1;
+      // As BuildKit: a stage the final one neither starts from nor copies from (directly or not) is not built.
+      skipping = !needed.has(name);
+      if (skipping) continue;
       const from = expand(
         ins
           .getArguments()
@@ -109,6 +117,7 @@ export function simulateDockerBuild(
       stages.push(stage);
       continue;
     }
+    if (skipping) continue;
     if (!stage) {
       if (keyword === "ARG") {
         const [k, v] = content.trim().split(/=(.*)/s);
@@ -211,4 +220,49 @@ export function simulateDockerBuild(
   }
   if (stages.length === 0) throw new DockerfileSimError("no FROM");
   return stages;
+}
+
+/**
+ * The stages the last stage needs, by name: itself, the stage its FROM names and every stage a `COPY --from` names,
+ * transitively (BuildKit builds only these; e.g. server/Dockerfile's `lang-python` only with MCP_RUNTIME=python).
+ * Unnamed stages are `stage<N>`, as in {@link simulateDockerBuild}. Global ARGs must be known to `expand` for FROM
+ * lines that use them; they are read here in the same first pass.
+ */
+function neededStages(instructions: Instruction[], expand: (text: string) => string): Set<string> {
+  const deps = new Map<string, string[]>();
+  let current: string | undefined;
+  let last: string | undefined;
+  let count = 0;
+  const globals: Record<string, string> = {};
+  const expandAll = (t: string) =>
+    expand(t).replace(/\$\{?([A-Za-z_][A-Za-z0-9_]*)\}?/g, (m, n: string) => globals[n] ?? m);
+  for (const ins of instructions) {
+    const keyword = ins.getKeyword();
+    if (keyword === "ARG" && current === undefined) {
+      const [k, v] = (ins.getArgumentsContent() ?? "").trim().split(/=(.*)/s);
+      if (k) globals[k] = v ?? "";
+    } else if (keyword === "FROM") {
+      current = (ins as unknown as { getBuildStage(): string | null }).getBuildStage() ?? `stage${count}`;
+      count += 1;
+      last = current;
+      const from = expandAll(
+        ins
+          .getArguments()
+          .map((a) => a.getValue())
+          .find((a) => !a.startsWith("--")) ?? "",
+      );
+      deps.set(current, [from]);
+    } else if (current !== undefined && (keyword === "COPY" || keyword === "ADD")) {
+      const from = flag(ins, "from");
+      if (from !== undefined) deps.get(current)?.push(expandAll(from));
+    }
+  }
+  const needed = new Set<string>();
+  const visit = (name: string) => {
+    if (needed.has(name) || !deps.has(name)) return;
+    needed.add(name);
+    for (const d of deps.get(name) ?? []) visit(d);
+  };
+  if (last !== undefined) visit(last);
+  return needed;
 }

@@ -13,6 +13,8 @@ export class FakeSsm {
   /** When true, calls are accepted and never answered (a black-holed endpoint) until {@link release}. */
   hanging = false;
   calls = 0;
+  /** The region each signed request was signed for (SigV4 credential scope), in order. */
+  readonly regions: string[] = [];
   private held: (() => void)[] = [];
   private server: Server | undefined;
   url = "";
@@ -53,6 +55,8 @@ export class FakeSsm {
       return;
     }
     const signed = (headers.authorization ?? "").startsWith("AWS4-HMAC-SHA256 ");
+    const scope = /Credential=[^/]+\/\d{8}\/([a-z0-9-]+)\/ssm\/aws4_request/.exec(headers.authorization ?? "");
+    if (scope?.[1]) this.regions.push(scope[1]);
     if (headers["x-amz-target"] !== "AmazonSSM.GetParameters" || !signed) {
       send(400, { __type: "ValidationException", message: "unexpected request" });
       return;

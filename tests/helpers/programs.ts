@@ -33,6 +33,8 @@ export const PROGRAMS = {
   xmllint: { versionArgs: ["--version"], apt: "libxml2-utils" },
   pebble: { versionArgs: ["-h"], apt: "pebble" },
   faketime: { versionArgs: ["--version"], apt: "faketime" },
+  // A real SSH server for the dockerhost target's host scripts (tests/dockerhost/); the package brings the ssh client.
+  sshd: { versionArgs: ["-V"], apt: "openssh-server" },
 } as const satisfies Record<string, ProgramSpec>;
 
 export type ProgramName = keyof typeof PROGRAMS;

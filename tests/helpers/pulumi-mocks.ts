@@ -8,6 +8,8 @@ import * as pulumi from "@pulumi/pulumi";
 
 export const ACCOUNT = "123456789012";
 export const GCP_PROJECT = "mcp-anywhere-test";
+/** The mock project's number (what `gcp.organizations.getProject` returns as `number`). */
+export const GCP_PROJECT_NUMBER = "123456789012";
 export const AMI_PARAMETER = "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-arm64";
 
 export interface RecordedResource {
@@ -121,6 +123,19 @@ export class PulumiMocks implements pulumi.runtime.Mocks {
         state = { ...state, digest, ref: `${(inputs.tags as string[] | undefined)?.[0] ?? name}@${digest}` };
         break;
       }
+      case "docker:index/image:Image": {
+        // @pulumi/docker's Image reports repoDigest for a local (unpushed) image too, since v4.4.
+        const digest = `sha256:${hex(`docker-image:${name}`, 64)}`;
+        state = { ...state, repoDigest: `${String(inputs.imageName).split(":")[0]}@${digest}` };
+        break;
+      }
+      case "docker:index/remoteImage:RemoteImage":
+        state = { ...state, imageId: `sha256:${hex(`remote:${String(inputs.name)}`, 64)}`, repoDigest: "" };
+        break;
+      case "command:remote:Command":
+      case "command:local:Command":
+        state = { ...state, stdout: "", stderr: "" };
+        break;
       case "random:index/randomPassword:RandomPassword":
         state = { ...state, result: alnum(`password:${name}`, Number(inputs.length ?? 16)) };
         break;
@@ -161,6 +176,8 @@ export class PulumiMocks implements pulumi.runtime.Mocks {
         id = hex(id, 10);
         state = {
           ...state,
+          // Pulumi auto-names a RestApi whose `name` is not given.
+          name: inputs.name ?? `${name}-${hex(name, 7)}`,
           rootResourceId: `root${hex(id, 6)}`,
           executionArn: `arn:aws:execute-api:${r}:${ACCOUNT}:${id}`,
         };
@@ -176,6 +193,7 @@ export class PulumiMocks implements pulumi.runtime.Mocks {
           ...state,
           arn: `arn:aws:elasticloadbalancing:${r}:${ACCOUNT}:loadbalancer/app/${id}`,
           dnsName: `${id}.${r}.elb.amazonaws.com`,
+          arnSuffix: `app/${id}/${hex(id, 16)}`,
         };
         break;
       case "aws:lb/targetGroup:TargetGroup":
@@ -183,6 +201,14 @@ export class PulumiMocks implements pulumi.runtime.Mocks {
         break;
       case "aws:lb/listener:Listener":
         state = { ...state, arn: `arn:aws:elasticloadbalancing:${r}:${ACCOUNT}:listener/app/${id}` };
+        break;
+      case "aws:efs/fileSystem:FileSystem":
+        id = `fs-${hex(id, 17)}`;
+        state = { ...state, arn: `arn:aws:elasticfilesystem:${r}:${ACCOUNT}:file-system/${id}` };
+        break;
+      case "aws:efs/accessPoint:AccessPoint":
+        id = `fsap-${hex(id, 17)}`;
+        state = { ...state, arn: `arn:aws:elasticfilesystem:${r}:${ACCOUNT}:access-point/${id}` };
         break;
       case "aws:ecs/cluster:Cluster":
         state = { ...state, name: id, arn: `arn:aws:ecs:${r}:${ACCOUNT}:cluster/${id}` };
@@ -214,6 +240,12 @@ export class PulumiMocks implements pulumi.runtime.Mocks {
         break;
       case "aws:ssm/document:Document":
         state = { ...state, name: id };
+        break;
+      case "aws:sns/topic:Topic":
+        state = {
+          ...state,
+          arn: `arn:aws:sns:${String(inputs.region ?? r)}:${ACCOUNT}:${id}`,
+        };
         break;
       case "gcp:artifactregistry/repository:Repository":
         state = { ...state, name: String(inputs.repositoryId) };
@@ -347,6 +379,13 @@ export class PulumiMocks implements pulumi.runtime.Mocks {
         if (inputs.name !== "Managed-AllViewerExceptHostHeader")
           throw new Error(`unknown origin request policy ${String(inputs.name)}`);
         return { id: "b689b0a8-53d0-40ab-baf2-68738e2966ac", name: inputs.name };
+      case "gcp:organizations/getProject:getProject":
+        return {
+          projectId: inputs.projectId ?? GCP_PROJECT,
+          number: GCP_PROJECT_NUMBER,
+          name: GCP_PROJECT,
+          id: GCP_PROJECT,
+        };
       case "gcp:organizations/getClientConfig:getClientConfig":
         return {
           accessToken: "mock-gcp-access-token",

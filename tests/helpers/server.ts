@@ -1,6 +1,6 @@
 /** Starts the real server in-process on an ephemeral loopback port, with logs captured for the log check. */
 import type { SSMClient } from "@aws-sdk/client-ssm";
-import { type RunningServer, start } from "../../server/start.js";
+import { type RunningServer, type StartOptions, start } from "../../server/start.js";
 import { logLines } from "./secrets.js";
 
 export interface TestServer extends RunningServer {
@@ -10,11 +10,18 @@ export interface TestServer extends RunningServer {
 
 const capture = { write: (line: string) => void logLines.push(line.trimEnd()) };
 
-/** @param env - server environment; PORT, HOST and LOG_LEVEL default to 0, 127.0.0.1 and debug. */
-export async function startTestServer(env: Record<string, string>, ssmClient?: SSMClient): Promise<TestServer> {
+/**
+ * @param env - server environment; PORT, HOST and LOG_LEVEL default to 0, 127.0.0.1 and debug.
+ * @param opts - further start options (e.g. `spanExporter`).
+ */
+export async function startTestServer(
+  env: Record<string, string>,
+  ssmClient?: SSMClient,
+  opts: Partial<StartOptions> = {},
+): Promise<TestServer> {
   const running = await start(
     { PORT: "0", HOST: "127.0.0.1", LOG_LEVEL: "debug", ...env },
-    { logDestination: capture, handleSignals: false, print: () => {}, ssmClient },
+    { logDestination: capture, handleSignals: false, print: () => {}, ssmClient, ...opts },
   );
   return { ...running, base: running.url.replace(/\/mcp$/, "") };
 }

@@ -1,6 +1,6 @@
 /**
  * A fake `pulumi` executable for testing `npm run keys` as a process: it records each call's arguments (JSON lines in
- * `<dir>/calls.jsonl`) and serves `stack --show-name`, `config get [--json]`, `config set-all --json` and `up` from a
+ * `<dir>/calls.jsonl`) and serves `stack --show-name`, `stack output --json`, `config get [--json]`, `config set-all --json` and `up` from a
  * state file (`<dir>/state.json`), the way the real CLI answers (pulumi/pulumi pkg/cmd/pulumi/config/config.go:
  * `configValueJSON`, "configuration key '…' not found for stack '…'").
  */
@@ -14,6 +14,8 @@ export interface FakeState {
   config: Record<string, string | string[]>;
   /** Exit status of `pulumi up`. */
   upStatus: number;
+  /** What `stack output --json` prints. @default {} */
+  outputs?: Record<string, unknown>;
 }
 
 export interface FakePulumi {
@@ -49,6 +51,7 @@ if (args[0] === "config" && args[1] === "set-all" && args[2] === "--json") {
   save();
   process.exit(0);
 }
+if (args[0] === "stack" && args[1] === "output" && args.includes("--json")) { process.stdout.write(JSON.stringify(state.outputs || {}) + "\\n"); process.exit(0); }
 if (args[0] === "up") { process.stdout.write("fake pulumi up\\n"); process.exit(state.upStatus); }
 process.stderr.write("fake pulumi: unsupported " + JSON.stringify(args) + "\\n");
 process.exit(3);

@@ -26,6 +26,27 @@ const SIG = pulumi.runtime.specialSigKey;
 const CERT = `arn:aws:acm:us-east-1:${ACCOUNT}:certificate/0a1b2c3d-4e5f-6789-abcd-ef0123456789`;
 
 /** Every stack variant the policy tests synthesize: variant name → config overrides (on top of the stack file). */
+/** serverMode stdio with a real npm server, and a secret serverEnv (a long value, so the leak scan looks for it). */
+const UPSTREAM_STDIO = {
+  "mcp-anywhere:serverMode": "stdio",
+  "mcp-anywhere:serverCommand": '["npx","-y","@modelcontextprotocol/server-memory"]',
+  "mcp-anywhere:serverEnv": '["API_TOKEN=tok-policy-5e4d3c2b1a0f9e8d"]',
+};
+/** serverMode http, started inside our container. */
+const UPSTREAM_HTTP_COMMAND = {
+  "mcp-anywhere:serverMode": "http",
+  "mcp-anywhere:serverCommand": '["python3","-m","my_server"]',
+  "mcp-anywhere:serverRuntime": "python",
+  "mcp-anywhere:serverEnv": '["API_TOKEN=tok-policy-5e4d3c2b1a0f9e8d"]',
+};
+/** serverMode http, the user's own image as a sidecar. */
+const UPSTREAM_HTTP_SIDECAR = {
+  "mcp-anywhere:serverMode": "http",
+  "mcp-anywhere:serverImage": "ghcr.io/example/mcp-server:1.2.3",
+  "mcp-anywhere:serverUrl": "http://localhost:3000/mcp",
+  "mcp-anywhere:serverEnv": '["API_TOKEN=tok-policy-5e4d3c2b1a0f9e8d"]',
+};
+
 export const VARIANTS: Record<string, Record<string, string>> = {
   lambda: { "mcp-anywhere:target": "lambda" },
   "fargate public subnets": { "mcp-anywhere:target": "fargate" },
@@ -48,10 +69,35 @@ export const VARIANTS: Record<string, Record<string, string>> = {
   "ec2 default": { "mcp-anywhere:target": "ec2" },
   "ec2 domain": { "mcp-anywhere:target": "ec2", "mcp-anywhere:ec2Domain": "mcp.example.com" },
   "ec2 ssh cidr": { "mcp-anywhere:target": "ec2", "mcp-anywhere:ec2SshCidr": "203.0.113.7/32" },
+  "dockerhost ssm keys": { "mcp-anywhere:target": "dockerhost", "mcp-anywhere:dockerhostAddress": "192.0.2.10" },
+  "dockerhost config keys, local logging, local CA": {
+    "mcp-anywhere:target": "dockerhost",
+    "mcp-anywhere:dockerhostAddress": "192.0.2.10",
+    "mcp-anywhere:dockerhostKeySource": "config",
+    "mcp-anywhere:dockerhostApiKeys": '["tok-policy-0123456789abcdef"]',
+    "mcp-anywhere:dockerhostLogging": "local",
+    "mcp-anywhere:dockerhostTls": "localca",
+  },
   // Per-tool limits: the most WAF takes (8 per-tool rate-based rules), and the Cloud Armor multi-key throttles.
   "fargate per-tool limits": {
     "mcp-anywhere:target": "fargate",
     "mcp-anywhere:toolRateLimits": JSON.stringify(Array.from({ length: 8 }, (_, i) => `tool.${i}=${i + 1}`)),
+  },
+  // Guardrails (issue 17): budget and alarms with a recipient on every target.
+  "lambda alerts": {
+    "mcp-anywhere:target": "lambda",
+    "mcp-anywhere:alertEmail": "ops@example.com",
+    "mcp-anywhere:budgetMonthlyUsd": "20",
+    "mcp-anywhere:lambdaAccessLogs": "true",
+  },
+  "fargate alerts": { "mcp-anywhere:target": "fargate", "mcp-anywhere:alertEmail": "ops@example.com" },
+  "ec2 alerts": { "mcp-anywhere:target": "ec2", "mcp-anywhere:alertEmail": "ops@example.com" },
+  "cloudrun alerts": {
+    "mcp-anywhere:target": "cloudrun",
+    "gcp:project": GCP_PROJECT,
+    "mcp-anywhere:alertEmail": "ops@example.com",
+    "mcp-anywhere:budgetMonthlyUsd": "20",
+    "mcp-anywhere:gcpBillingAccount": "012345-6789AB-CDEF01",
   },
   "cloudrun loadbalancer per-tool limits": {
     "mcp-anywhere:target": "cloudrun",
@@ -59,6 +105,29 @@ export const VARIANTS: Record<string, Record<string, string>> = {
     "mcp-anywhere:cloudrunEdge": "loadbalancer",
     "mcp-anywhere:toolRateLimits": '["estimate_cost=2","echo=50"]',
   },
+  // "Bring your own MCP server": every target with a stdio server and with an http one (a sidecar where the target
+  // runs one), serverEnv set (its secret store), and the workspace (EFS on Fargate, a volume on EC2).
+  "lambda stdio": { "mcp-anywhere:target": "lambda", ...UPSTREAM_STDIO, "mcp-anywhere:serverStateful": "false" },
+  "lambda http": {
+    "mcp-anywhere:target": "lambda",
+    ...UPSTREAM_HTTP_COMMAND,
+    "mcp-anywhere:serverStateful": "false",
+  },
+  "fargate stdio efs": {
+    "mcp-anywhere:target": "fargate",
+    ...UPSTREAM_STDIO,
+    "mcp-anywhere:serverWorkspace": "/workspace",
+    "mcp-anywhere:fargateEfs": "true",
+  },
+  "fargate http sidecar": { "mcp-anywhere:target": "fargate", ...UPSTREAM_HTTP_SIDECAR },
+  "cloudrun stdio": { "mcp-anywhere:target": "cloudrun", "gcp:project": GCP_PROJECT, ...UPSTREAM_STDIO },
+  "cloudrun http sidecar": { "mcp-anywhere:target": "cloudrun", "gcp:project": GCP_PROJECT, ...UPSTREAM_HTTP_SIDECAR },
+  "ec2 stdio workspace": {
+    "mcp-anywhere:target": "ec2",
+    ...UPSTREAM_STDIO,
+    "mcp-anywhere:serverWorkspace": "/workspace",
+  },
+  "ec2 http sidecar": { "mcp-anywhere:target": "ec2", ...UPSTREAM_HTTP_SIDECAR },
 };
 
 /** A resource as the policies see it: inputs (`props`), outputs, provider and options. */

@@ -90,12 +90,29 @@ describe("server/Dockerfile", function () {
       expect(byName.get("build")?.startsWith("--platform=$BUILDPLATFORM"), "build runs on the build machine").to.equal(
         true,
       );
-      for (const name of ["runtime-none", "runtime"]) {
+      for (const name of ["runtime-none", "lang-node", "runtime"]) {
         expect(byName.get(name), name).to.be.a("string");
         expect(byName.get(name), name).not.to.match(/^RUN\b/m);
       }
-      expect(byName.get("runtime")?.split("\n")[0]).to.equal(["runtime-", "{COMPILE_CACHE} AS runtime"].join("$"));
+      // runtime = lang-<MCP_RUNTIME>; lang-node = runtime-<COMPILE_CACHE> with nothing added.
+      expect(byName.get("runtime")?.split("\n")[0]).to.equal(["lang-", "{MCP_RUNTIME} AS runtime"].join("$"));
+      expect(byName.get("lang-node")?.split("\n")[0]).to.equal(["runtime-", "{COMPILE_CACHE} AS lang-node"].join("$"));
       expect(byName.get("runtime-none")).not.to.match(/NODE_COMPILE_CACHE/);
+    });
+
+    it("MCP_RUNTIME=python: Debian's python3 and uv from UV_IMAGE (a pinned uv release by default); node is the default", () => {
+      const chunks = DOCKERFILE.split(/^FROM /m).slice(1);
+      const byName = new Map(chunks.map((c) => [/\bAS\s+(\S+)/i.exec(c.split("\n")[0] ?? "")?.[1] ?? "", c]));
+      expect(DOCKERFILE).to.match(/^ARG MCP_RUNTIME=node$/m);
+      expect(DOCKERFILE).to.match(/^ARG UV_IMAGE=ghcr\.io\/astral-sh\/uv:\d+\.\d+\.\d+$/m);
+      expect(byName.get("uv")?.split("\n")[0]).to.equal(["", "{UV_IMAGE} AS uv"].join("$"));
+      const python = byName.get("lang-python") ?? "";
+      expect(python).to.match(/apt-get install -y --no-install-recommends python3 /);
+      expect(python).to.match(/^COPY --from=uv \/uv \/uvx \/bin\/$/m);
+      expect(python).to.match(/UV_PYTHON_DOWNLOADS=never/);
+      // The default build (node) never builds lang-python: the simulator, like BuildKit, skips unneeded stages.
+      expect(stages.map((s) => s.name)).not.to.include.members(["lang-python"]);
+      expect(stages.map((s) => s.name)).to.include("lang-node");
     });
 
     it("starts from its CMD, answers /health, and its HEALTHCHECK command exits 0", async () => {

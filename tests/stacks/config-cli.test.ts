@@ -45,6 +45,17 @@ const COMPANIONS: Partial<Record<ConfigKey, [string, string, boolean][]>> = {
   fargateCertificateArn: [["fargateDomainName", "mcp.example.com", false]],
   cloudrunDomain: [["cloudrunEdge", "loadbalancer", false]],
   lambdaSharedKeyParameterNames: [["apiKeyParameterNames[0]", "/mcp/keys/alice", true]],
+  dockerhostCertificate: [
+    ["dockerhostTls", "user", false],
+    ["dockerhostCertificateKey", CONFIG_SCHEMA.dockerhostCertificateKey.example, false],
+  ],
+  dockerhostCertificateKey: [
+    ["dockerhostTls", "user", false],
+    ["dockerhostCertificate", CONFIG_SCHEMA.dockerhostCertificate.example, false],
+  ],
+  dockerhostKeySource: [["dockerhostApiKeys[0]", CONFIG_SCHEMA.dockerhostApiKeys.example, true]],
+  dockerhostApiKeys: [["dockerhostKeySource", "config", false]],
+  dockerhostLokiUrl: [["dockerhostLogging", "remote", false]],
 };
 
 function withCompanions(key: ConfigKey): StackFile {

@@ -3,9 +3,14 @@
  * requests/month, refined by bisection to within 1% of volume wherever the cheapest target differs between
  * neighbouring samples. Only complete totals of deploy targets compete: a total with an unpriced line is a lower bound,
  * and a reference column (AgentCore) is not deployable, so neither is ever called cheapest nor used for a crossover.
+ * Nor is dockerhost: its total leaves out the user's own machine (infra/core/cost/model.ts `dockerhostCost`), so it is
+ * not comparable with a priced cloud host.
  */
 import type { McpTarget } from "../contract.js";
 import type { CostTarget, TargetCost } from "./model.js";
+
+/** Whether a column competes for cheapest: a deploy target whose total prices all it needs (not dockerhost). */
+const competes = <T extends CostTarget>(c: TargetCost<T>) => !c.reference && c.target !== "dockerhost";
 
 /** Where no deploy target has a complete total. */
 export const NONE_COMPLETE = "none complete";
@@ -23,7 +28,7 @@ export interface Crossover {
  */
 export function cheapest<T extends CostTarget>(costs: TargetCost<T>[]): TargetCost<T> | undefined {
   return costs
-    .filter((c) => c.complete && !c.reference)
+    .filter((c) => c.complete && competes(c))
     .reduce<TargetCost<T> | undefined>(
       (best, c) => (best === undefined || c.monthlyUsd < best.monthlyUsd ? c : best),
       undefined,
@@ -36,7 +41,7 @@ export function cheapest<T extends CostTarget>(costs: TargetCost<T>[]): TargetCo
  */
 export function undecided<T extends CostTarget>(costs: TargetCost<T>[]): TargetCost<T>[] {
   const best = cheapest(costs);
-  return costs.filter((c) => !c.complete && !c.reference && (best === undefined || c.monthlyUsd < best.monthlyUsd));
+  return costs.filter((c) => !c.complete && competes(c) && (best === undefined || c.monthlyUsd < best.monthlyUsd));
 }
 
 const round3 = (n: number) => Number(n.toPrecision(3));

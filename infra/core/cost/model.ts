@@ -12,6 +12,7 @@
 import type { McpTarget } from "../contract.js";
 import { COST_ASSUMPTIONS, DEPLOY_DEFAULTS, USAGE_DEFAULTS } from "../defaults.js";
 import { compareFlatRate, type FlatRateComparison } from "./cloudfront-plans.js";
+import { type GuardrailPlan, guardrailLines } from "./guardrails.js";
 import {
   ARTIFACT_REGISTRY_FREE_GB,
   AWS_PRICES,
@@ -90,6 +91,8 @@ export interface PricingOptions {
   keyCount?: number;
   /** Tools with their own edge limit (`toolRateLimits`): one more WAF rule or Cloud Armor rule each. @default 0 */
   toolLimitCount?: number;
+  /** The stack's budget and alarms (./guardrails.ts); their lines are added to every target. @default none */
+  guardrails?: GuardrailPlan;
 }
 
 export interface LambdaSizing {
@@ -102,6 +105,8 @@ export interface FargateSizing {
   minTasks?: number;
   maxTasks?: number;
   privateSubnets?: boolean;
+  /** GB stored on the EFS workspace (config `fargateEfs`); 0: no file system. @default 0 */
+  efsGb?: number;
 }
 export interface CloudRunSizing {
   /** vCPU per instance */
@@ -113,6 +118,13 @@ export interface CloudRunSizing {
 }
 export interface Ec2Sizing {
   instanceType?: string;
+}
+/** What the dockerhost target runs on the user's own machine; the machine itself is never priced. */
+export interface DockerhostSizing {
+  /** none | local (Loki on the host: its disk is priced) | remote (the user's Loki: not priced). @default "none" */
+  logging?: "none" | "local" | "remote";
+  /** ssm (SSM parameters: priced) | config (a Pulumi secret: no cloud part). @default "ssm" */
+  keySource?: "ssm" | "config";
 }
 
 const MB = 1024 * 1024;
@@ -209,7 +221,10 @@ export function atZeroRequests(o: PricingOptions): PricingOptions {
 export function priced<S, T extends CostTarget>(
   build: (sizing: S, o: PricingOptions) => Draft<T>,
 ): (sizing: S, o: PricingOptions) => TargetCost<T> {
-  return (sizing, o) => finish(build(sizing, o), build(sizing, atZeroRequests(o)));
+  const withGuardrails = (d: Draft<T>, o: PricingOptions): Draft<T> =>
+    o.guardrails === undefined ? d : { ...d, lines: [...d.lines, ...guardrailLines(d.target, o.guardrails)] };
+  return (sizing, o) =>
+    finish(withGuardrails(build(sizing, o), o), withGuardrails(build(sizing, atZeroRequests(o)), o));
 }
 
 /** The profile with defaults applied. @throws {RangeError} naming the field when a value is out of range. */
@@ -402,6 +417,15 @@ export const fargateCost = priced((sizing: FargateSizing, o: PricingOptions): Dr
       CF,
     ),
   ];
+  const efsGb = sizing.efsGb ?? 0;
+  if (efsGb > 0) {
+    lines.push(
+      line(`EFS workspace storage (assumed ${efsGb} GB)`, efsGb, prices.efsStandard, "aws:efs/fileSystem:FileSystem"),
+    );
+    notes.push(
+      `EFS workspace: ${efsGb} GB assumed (COST_ASSUMPTIONS.efsWorkspaceGb); bursting throughput, so storage is the only charge`,
+    );
+  }
   if (privateSubnets) {
     const logGb = (R * u.logBytesPerRequest) / (1024 * MB);
     lines.push(
@@ -597,9 +621,63 @@ export const ec2Cost = priced((sizing: Ec2Sizing, o: PricingOptions): Draft<"ec2
   };
 });
 
-/** All four targets with their default sizing. */
+/**
+ * Any Docker host over SSH (components/dockerhost-mcp-service.ts). The machine, its power, its network and its data
+ * transfer are the user's and are not priced; the lines are what the stack adds on top: the local Loki's disk
+ * (`logging: local`: the month's log bytes kept for the retention, uncompressed, so an upper bound; priced at the
+ * region's EBS gp3 GB-month as a stand-in for disk, since a host's own disk has no list price) and the SSM key
+ * parameters (`keySource: ssm`; standard tier, https://aws.amazon.com/systems-manager/pricing/).
+ */
+export const dockerhostCost = priced((sizing: DockerhostSizing, o: PricingOptions): Draft<"dockerhost"> => {
+  const u = usageProfile(o.usage);
+  const prices = AWS_PRICES[o.region];
+  const logging = sizing.logging ?? "none";
+  const keySource = sizing.keySource ?? "ssm";
+  const retention = o.logRetentionDays ?? DEPLOY_DEFAULTS.logRetentionDays;
+  const logGb = (u.requestsPerMonth * u.logBytesPerRequest) / (1024 * MB);
+  const lines: CostLine[] = [];
+  if (logging === "local")
+    lines.push(
+      line(
+        "Loki log storage on the host's disk (uncompressed upper bound; priced at EBS gp3 as a stand-in)",
+        (logGb * retention) / 30,
+        prices.ebsGp3,
+        "command:remote:Command",
+      ),
+    );
+  if (keySource === "ssm")
+    lines.push(
+      line(
+        "SSM key parameters (standard tier)",
+        o.keyCount ?? 1,
+        prices.ssmStandardParameter,
+        "aws:ssm/parameter:Parameter",
+      ),
+    );
+  const notes = [
+    "your own host is not priced: the machine, its power, its network and its data transfer",
+    logging === "remote"
+      ? "logs go to your own Loki (dockerhostLokiUrl), which is not priced"
+      : logging === "none"
+        ? "logs stay in Docker's local log driver on the host (rotated; not priced)"
+        : `Loki keeps ${retention} days of logs on the host's disk`,
+    keySource === "config"
+      ? "keys are a Pulumi secret: nothing is created in a cloud"
+      : "keys are read from SSM at deploy time only",
+  ];
+  return {
+    target: "dockerhost",
+    label: "dockerhost (own host not priced)",
+    region: o.region,
+    sizing: `your own Docker host, logging ${logging}, keys from ${keySource}`,
+    lines,
+    notes,
+  };
+});
+
+/** The deploy targets with their default sizing (dockerhost last: it prices only what the stack adds to your host). */
 export function estimateAll(o: PricingOptions): TargetCost[] {
-  return [lambdaCost({}, o), fargateCost({}, o), cloudRunCost({}, o), ec2Cost({}, o)];
+  return [lambdaCost({}, o), fargateCost({}, o), cloudRunCost({}, o), ec2Cost({}, o), dockerhostCost({}, o)];
 }
 
 /** Lines whose price was not found and whose quantity is not 0: the total is a lower bound while any remain. */

@@ -54,6 +54,14 @@ const CF_REQUESTS =
   "aws.amazon.com/cloudfront/pricing request table (not rendered in the stored copy; long-standing figure)";
 /** PRICING.md A.5b; the idle-timeout default is from an open-source integration, hence single-source. */
 const AGENTCORE = "aws.amazon.com/bedrock/agentcore/pricing (stored)";
+/**
+ * EFS Standard (Regional) storage, us-east-1: the official pricing page (stored copy, "$0.30/GB-month";
+ * https://aws.amazon.com/efs/pricing/), agreeing with cloudburn.io "Amazon EFS Pricing" (2026-03) and factualminds.com
+ * "Amazon EFS Pricing" (us-east-1, 2026-06). In bursting throughput mode reads and writes carry no charge (the China
+ * regions' pricing page and the legacy-modes table on the AWS page say the same), so storage is the only line.
+ */
+const EFS_STANDARD =
+  "aws.amazon.com/efs/pricing (stored: $0.30/GB-month); cloudburn.io 2026-03; factualminds.com 2026-06";
 
 export const AWS_PRICES = {
   "us-east-1": {
@@ -107,6 +115,7 @@ export const AWS_PRICES = {
     agentCoreGbHour: p(0.00945, "GB-hour of peak memory", AGENTCORE, "2026-11", "single-source"),
     ecrStorage: p(0.1, "GB-month", `${IC} ecr_repository_test.golden`, "2026-09"),
     ebsGp3: p(0.08, "GB-month (gp3)", `${IC} ebs_volume_test.golden`, "2026-09"),
+    efsStandard: p(0.3, "GB-month (EFS Standard, Regional, bursting throughput)", EFS_STANDARD, "2026-11"),
     t4gNanoHour: p(
       0.0042,
       "instance-hour (t4g.nano)",
@@ -200,6 +209,13 @@ export const AWS_PRICES = {
     ),
     ecrStorage: p(0.1, "GB-month", `${PL} APN1-TimedStorage-ByteHrs (ECR), id 69311764830`, "2026-09"),
     ebsGp3: p(0.096, "GB-month (gp3)", `${PL} APN1-EBS:VolumeUsage.gp3, id 68351973613`, "2026-09"),
+    efsStandard: p(
+      null,
+      "GB-month (EFS Standard, Regional, bursting throughput)",
+      "EFS Standard storage in Tokyo not found in the stored pricing pages (checked 2026-11)",
+      "2026-11",
+      "not-found",
+    ),
     t4gNanoHour: p(
       0.0054,
       "instance-hour (t4g.nano)",

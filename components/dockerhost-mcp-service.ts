@@ -1,0 +1,362 @@
+/**
+ * `DockerhostMcpService` (`mcp-anywhere:ssh:DockerhostMcpService`): the server image on any machine with Docker
+ * reachable over SSH (a Proxmox VM, an on-premises server, a VPS), behind the same nginx edge as the EC2 target
+ * (components/ec2/nginx.ts: TLS, API-key check, per-key, per-IP and per-tool limits, body limit, JSON-RPC errors),
+ * with the same compose file (components/dockerhost/host-files.ts derives it from components/ec2/host-files.ts).
+ *
+ * Children, in order (each waits for the one before it):
+ * 1. `${name}-host-key` (@pulumi/command `local.Command`, only with `knownHosts`): `ssh` with
+ *    `StrictHostKeyChecking=yes` against the pinned line; a host presenting another key stops the deployment here.
+ * 2. `${name}-prepare` (`remote.Command`): Docker present and running, Compose, openssl, python3, the directories with
+ *    their owners and modes, the optional firewall (components/dockerhost/prepare.ts). Idempotent. Its `delete`
+ *    removes what the stack wrote on the host (config, keys, certificates, scripts, units, firewall, logging data).
+ * 3. `${name}-files`: every generated file (compose, nginx.conf, scripts, ACME client and units, logging configs),
+ *    written atomically with owners and modes.
+ * 4. `${name}-keys`: the app's key file and nginx's key map, from the key values on the command's standard input (a
+ *    Pulumi secret): read from SSM at deploy time (`apiKeyParameterNames`, GetParameter with decryption) or given as
+ *    a Pulumi secret (`apiKeys`). A changed key changes that input, so the command runs again: the server re-reads the
+ *    key file on change (`MCP_API_KEYS_FILE`, as on EC2) and nginx is reloaded; no container restarts.
+ * 5. `${name}-tls` (`user` and `localca` only): the user's certificate from standard input, or the host's local CA
+ *    and a certificate it signs (components/dockerhost/tls.ts); the CA certificate (public) is the `caCertificate`
+ *    output.
+ * 6. `${name}-docker` (@pulumi/docker Provider, `host: ssh://user@address:port`), then `${name}-server`
+ *    (`docker.Image`: server/Dockerfile built by the host's own engine, so no registry is needed, and nothing is
+ *    pushed), `${name}-nginx` and the logging images (`docker.RemoteImage`, pulled by the host).
+ * 7. `${name}-deploy`: `docker compose up -d` (components/dockerhost/host-files.ts deploy script), which recreates
+ *    exactly the services whose image or config changed. Its triggers are the server image's digest and a hash of
+ *    every file, so a new image or config rolls the containers with no manual step. Its `delete` runs
+ *    `compose down --volumes` and removes the server image tag.
+ *
+ * Why a compose project rather than one `docker.Container` per service: the EC2 target's compose file is the single
+ * definition of the edge and the app (read-only roots, key-file mount, ports, depends_on, sidecar and workspace
+ * volume), already run for real in tests/container/ec2-compose.test.ts; the EC2 reload and certificate scripts
+ * address the nginx container through compose (`compose exec nginx`); a compose rollout recreates only the changed
+ * services and removes orphans; and `compose down` removes exactly the project's containers, networks and volumes
+ * (compose labels them), so destroy touches nothing else. Separate `docker.Container` resources would restate that
+ * file in a second form that could drift from EC2's. @pulumi/docker still owns what Pulumi should diff: the server
+ * image (built on the host) and the public images (pulled by the host).
+ *
+ * Keys, `ssm` vs `config`: with SSM the keys stay in AWS (shared with other stacks, rotated with `npm run keys`,
+ * audited by CloudTrail) but the host cannot re-read SSM by itself (it has no AWS identity), so a rotation reaches it
+ * on the next `pulumi up`; with `config` no cloud account is involved at all, and the keys live encrypted in the
+ * stack's config (the Pulumi secrets provider). Either way they reach the host only over SSH on a command's standard
+ * input, and are never in a command line, a plain input or an output.
+ *
+ * `pulumi destroy` removes what the stack made: containers, networks and volumes of the compose project (the
+ * workspace volume included), the server image, the files and directories it wrote, its units and firewall table.
+ * It leaves Docker installed and the public images it pulled in the host's image cache (they may be shared).
+ */
+
+import { createHash } from "node:crypto";
+import * as command from "@pulumi/command";
+import * as docker from "@pulumi/docker";
+import * as pulumi from "@pulumi/pulumi";
+import type { McpServiceArgs, McpServiceOutputs } from "../infra/core/contract.js";
+import { DEPLOY_DEFAULTS, EDGE_AND_APP_DEFAULTS } from "../infra/core/defaults.js";
+import type { ServerRuntime } from "../infra/core/upstream.js";
+import { buildPaths, imageBuildArgs } from "../infra/image.js";
+import { serverEnvironment } from "../infra/server-env.js";
+import { ComponentArgsError, resolveServiceArgs } from "../infra/service-args.js";
+import { readKeyParameter } from "../infra/ssm-read.js";
+import {
+  DOCKERHOST_BIN,
+  type DockerhostTls,
+  dockerhostFiles,
+  PROJECT,
+  renderUndeployScript,
+} from "./dockerhost/host-files.js";
+import { keysStdin, normalizeKeys, renderKeyInstallScript } from "./dockerhost/keys.js";
+import { LOGGING_IMAGES } from "./dockerhost/logging.js";
+import { renderPrepareScript, renderTeardownScript } from "./dockerhost/prepare.js";
+import { asRoot, renderWriteFilesScript } from "./dockerhost/remote.js";
+import { dockerHostUrl, hostKeyCheckCommand, sshOptions, writeSshMaterial } from "./dockerhost/ssh.js";
+import { renderLocalCaScript, renderUserCertificateScript, userCertificateStdin } from "./dockerhost/tls.js";
+import { LETS_ENCRYPT_DIRECTORY } from "./ec2/acme-client.js";
+import { NGINX_IMAGE } from "./ec2/host-files.js";
+
+export interface DockerhostMcpServiceArgs extends Omit<McpServiceArgs, "image"> {
+  /** Stack name: the server image tag and the logs' `stack` label. */
+  stack: string;
+  /** The host: an IPv4 address or a DNS name, for SSH and (without `domain`) the URL and certificate. */
+  address: string;
+  /** @default "root" (DEPLOY_DEFAULTS.dockerhost.sshUser); another user needs passwordless sudo. */
+  sshUser?: string;
+  /** @default 22 */
+  sshPort?: number;
+  /** Unencrypted private key (a Pulumi secret). @default none: the ssh-agent at SSH_AUTH_SOCK */
+  sshPrivateKey?: pulumi.Input<string>;
+  /** One known_hosts line pinning the host key. @default none */
+  knownHosts?: string;
+  /** The URL's and certificate's host name. @default `address` */
+  domain?: string;
+  /** @default "letsencrypt" */
+  tls?: DockerhostTls;
+  /** PEM chain and key, Pulumi secrets; required with `tls: "user"`. */
+  certificate?: pulumi.Input<string>;
+  certificateKey?: pulumi.Input<string>;
+  /** Let's Encrypt account e-mail. @default none */
+  acmeEmail?: string;
+  /** @default Let's Encrypt production */
+  acmeDirectoryUrl?: string;
+  /**
+   * The keys themselves (a Pulumi secret list), instead of reading `apiKeyParameterNames` from SSM. When set,
+   * `apiKeyParameterNames` must be empty.
+   */
+  apiKeys?: pulumi.Input<string[]>;
+  /** IPv4 CIDRs that may reach 443 when `firewall` is on. @default ["0.0.0.0/0"] */
+  allowedCidrs?: string[];
+  /** Install the nftables allow list for 443. @default false */
+  firewall?: boolean;
+  /** @default "none" */
+  logging?: "none" | "local" | "remote";
+  /** Loki push URL, required with `logging: "remote"`. */
+  lokiUrl?: string;
+  /** @default "/var/lib/mcp-anywhere" */
+  dataDir?: string;
+  /** server/Dockerfile `MCP_RUNTIME`. @default "node" */
+  runtime?: ServerRuntime;
+}
+
+const CIDR = /^(\d{1,3})(\.\d{1,3}){3}\/(\d|[12]\d|3[0-2])$/;
+const hash = (s: string) => createHash("sha256").update(s).digest("hex").slice(0, 16);
+
+/** The `tlsStatus` output: how the edge gets its certificate and how a client trusts it. */
+export function dockerhostTlsStatus(tls: DockerhostTls, host: string, stack: string): string {
+  switch (tls) {
+    case "letsencrypt":
+      return (
+        `Certificate: the host requests a Let's Encrypt certificate for ${host} over HTTP-01 (port 80 must be reachable from the whole internet) ` +
+        `and renews it hourly-checked; until then nginx serves a self-signed certificate that clients refuse. State: \`npm run verify -- --stack ${stack}\`, or /etc/mcp-anywhere/tls/status on the host.`
+      );
+    case "user":
+      return `Certificate: yours (dockerhostCertificate), installed as given; renew it by setting the config again and running pulumi up.`;
+    case "localca":
+      return (
+        `Certificate: signed by a CA made on the host (LAN use). Clients must trust that CA: save it with \`pulumi stack output --stack ${stack} caCertificate > mcp-ca.pem\`, ` +
+        "then for Node-based clients (Claude Code, Cline, Kiro, VS Code extensions) start them with NODE_EXTRA_CA_CERTS=$PWD/mcp-ca.pem, or add it to the OS trust store."
+      );
+  }
+}
+
+export class DockerhostMcpService extends pulumi.ComponentResource implements McpServiceOutputs {
+  public readonly target = "dockerhost" as const;
+  public readonly url: pulumi.Output<string>;
+  public readonly healthUrl: pulumi.Output<string>;
+  public readonly apiKeyParameterNames: pulumi.Output<string[]>;
+  /** `ssh://user@address:port`: where the docker provider connects. */
+  public readonly dockerHost: string;
+  public readonly tlsStatus: pulumi.Output<string>;
+  /** The local CA's certificate (PEM, public) with `tls: "localca"`; "" otherwise. */
+  public readonly caCertificate: pulumi.Output<string>;
+  /** How to open Grafana (`logging: "local"`), else "". */
+  public readonly grafana: string;
+
+  /** @throws {ComponentArgsError} before any child is declared, naming each bad argument and its value. */
+  constructor(name: string, args: DockerhostMcpServiceArgs, opts: pulumi.ComponentResourceOptions = {}) {
+    super("mcp-anywhere:ssh:DockerhostMcpService", name, {}, opts);
+    const component = `DockerhostMcpService ${name}`;
+    const configKeys = args.apiKeys !== undefined;
+    const a = resolveServiceArgs(
+      component,
+      {
+        ...args,
+        image: "",
+        apiKeyParameterNames: configKeys ? ["(apiKeys)"] : args.apiKeyParameterNames,
+      },
+      { min: 128, max: 1_048_576 },
+    );
+    const d = DEPLOY_DEFAULTS.dockerhost;
+    const tls = args.tls ?? (d.tls as DockerhostTls);
+    const logging = args.logging ?? (d.logging as "none");
+    const allowedCidrs = args.allowedCidrs ?? [...d.allowedCidrs];
+    const ssh = { address: args.address, user: args.sshUser ?? d.sshUser, port: args.sshPort ?? d.sshPort };
+    const problems: string[] = [];
+    if (!/^[A-Za-z0-9.:-]+$/.test(args.address))
+      problems.push(`\`address\` must be an IP address or DNS name, got ${args.address}`);
+    if (!Number.isInteger(ssh.port) || ssh.port < 1 || ssh.port > 65_535)
+      problems.push(`\`sshPort\` must be 1 to 65535, got ${ssh.port}`);
+    if (tls === "user" && (args.certificate === undefined || args.certificateKey === undefined))
+      problems.push("`certificate` and `certificateKey` are required with `tls` user");
+    if (configKeys && args.apiKeyParameterNames.length > 0)
+      problems.push("`apiKeys` and `apiKeyParameterNames` are both set; allowed: one key source");
+    if (logging === "remote" && !args.lokiUrl) problems.push("`lokiUrl` is required with `logging` remote");
+    if (allowedCidrs.length === 0 || !allowedCidrs.every((c) => CIDR.test(c)))
+      problems.push(`\`allowedCidrs\` must be one or more IPv4 CIDRs, got ${JSON.stringify(allowedCidrs)}`);
+    if (problems.length > 0) throw new ComponentArgsError(component, problems);
+
+    const host = args.domain ?? args.address;
+    const dataDir = args.dataDir ?? d.dataDir;
+    const loggingOptions = {
+      mode: logging,
+      lokiUrl: args.lokiUrl,
+      retentionDays: a.logRetentionDays,
+      dataDir,
+      stack: args.stack,
+      host,
+    };
+    const secretKey = args.sshPrivateKey === undefined ? undefined : pulumi.secret(args.sshPrivateKey);
+    const connection: command.types.input.remote.ConnectionArgs = {
+      host: ssh.address,
+      port: ssh.port,
+      user: ssh.user,
+      ...(secretKey ? { privateKey: secretKey } : {}),
+    };
+    // The local ssh client's files (key, pin): written when the program runs, paths only in inputs.
+    const sshFiles = pulumi
+      .output(secretKey ?? "")
+      .apply((key) => writeSshMaterial(ssh, key === "" ? undefined : key, args.knownHosts));
+
+    const hostKey =
+      args.knownHosts === undefined
+        ? undefined
+        : new command.local.Command(
+            `${name}-host-key`,
+            {
+              create: pulumi.unsecret(sshFiles.apply((f) => hostKeyCheckCommand(ssh, f))),
+              triggers: [args.knownHosts],
+            },
+            { parent: this },
+          );
+
+    const prepare = new command.remote.Command(
+      `${name}-prepare`,
+      {
+        connection,
+        create: asRoot(
+          renderPrepareScript({ logging: loggingOptions, firewallCidrs: args.firewall ? allowedCidrs : undefined }),
+        ),
+        delete: asRoot(renderTeardownScript({ dataDir })),
+      },
+      { parent: this, dependsOn: hostKey ? [hostKey] : [] },
+    );
+
+    const imageTag = `${PROJECT}/server:${args.stack}`;
+    const files = dockerhostFiles({
+      image: imageTag,
+      host,
+      acmeEmail: args.acmeEmail,
+      acmeDirectoryUrl: args.acmeDirectoryUrl ?? LETS_ENCRYPT_DIRECTORY,
+      // nginx is the one proxy in front of the app.
+      environment: serverEnvironment("dockerhost", a, 1),
+      mcpPath: a.mcpPath,
+      healthPath: a.healthPath,
+      rateLimit: {
+        requestsPerSecond: a.rateLimit.requestsPerSecond,
+        burst: a.rateLimit.burst,
+        ipRequestsPerMinute: a.rateLimit.perIpRequestsPerMinute,
+        perToolRequestsPerSecond: a.rateLimit.perToolRequestsPerSecond,
+      },
+      maxBodyBytes: EDGE_AND_APP_DEFAULTS.maxBodyBytes,
+      tls,
+      logging: loggingOptions,
+    });
+    const filesScript = renderWriteFilesScript(files);
+    const written = new command.remote.Command(
+      `${name}-files`,
+      { connection, create: asRoot(filesScript) },
+      { parent: this, dependsOn: [prepare] },
+    );
+
+    const keyValues: pulumi.Output<string[]> = configKeys
+      ? pulumi.secret(pulumi.output(args.apiKeys as pulumi.Input<string[]>))
+      : pulumi.secret(pulumi.all(a.apiKeyParameterNames.map((n) => readKeyParameter(n, { parent: this }).value)));
+    const keys = new command.remote.Command(
+      `${name}-keys`,
+      {
+        connection,
+        create: asRoot(renderKeyInstallScript()),
+        stdin: pulumi.secret(keyValues.apply((v) => keysStdin(normalizeKeys(v)))),
+      },
+      { parent: this, dependsOn: [written] },
+    );
+
+    let tlsCommand: command.remote.Command | undefined;
+    if (tls === "localca") {
+      tlsCommand = new command.remote.Command(
+        `${name}-tls`,
+        { connection, create: asRoot(renderLocalCaScript(host)) },
+        { parent: this, dependsOn: [prepare] },
+      );
+    } else if (tls === "user") {
+      tlsCommand = new command.remote.Command(
+        `${name}-tls`,
+        {
+          connection,
+          create: asRoot(renderUserCertificateScript()),
+          stdin: pulumi.secret(
+            pulumi
+              .all([args.certificate as pulumi.Input<string>, args.certificateKey as pulumi.Input<string>])
+              .apply(([c, k]) => userCertificateStdin(c, k)),
+          ),
+        },
+        { parent: this, dependsOn: [prepare] },
+      );
+    }
+
+    this.dockerHost = dockerHostUrl(ssh);
+    const provider = new docker.Provider(
+      `${name}-docker`,
+      { host: this.dockerHost, sshOpts: pulumi.unsecret(sshFiles.apply(sshOptions)) },
+      { parent: this, dependsOn: [prepare] },
+    );
+    const onHost = { parent: this, provider, dependsOn: [prepare] };
+    const paths = buildPaths();
+    const server = new docker.Image(
+      `${name}-server`,
+      {
+        imageName: imageTag,
+        skipPush: true,
+        buildOnPreview: false,
+        build: { context: paths.context, dockerfile: paths.dockerfile, args: imageBuildArgs(args.runtime) },
+      },
+      onHost,
+    );
+    const publicImages = [NGINX_IMAGE, ...loggingImages(logging)].map(
+      (image) =>
+        new docker.RemoteImage(
+          `${name}-${image.split("/").pop()?.split(":")[0] ?? "image"}`,
+          // Kept on destroy: a public image may be shared with other containers on the host.
+          { name: image, keepLocally: true },
+          onHost,
+        ),
+    );
+
+    const deploy = new command.remote.Command(
+      `${name}-deploy`,
+      {
+        connection,
+        create: asRoot(DOCKERHOST_BIN.deploy),
+        delete: asRoot(renderUndeployScript(imageTag)),
+        // A new image digest or any changed file reruns the deploy: compose recreates what changed.
+        triggers: [server.repoDigest, hash(filesScript)],
+      },
+      { parent: this, dependsOn: [written, keys, server, ...publicImages, ...(tlsCommand ? [tlsCommand] : [])] },
+    );
+
+    this.url = deploy.id.apply(() => `https://${host}${a.mcpPath}`);
+    this.healthUrl = deploy.id.apply(() => `https://${host}${a.healthPath}`);
+    this.apiKeyParameterNames = configKeys ? pulumi.output([]) : pulumi.all(a.apiKeyParameterNames);
+    this.tlsStatus = pulumi.output(dockerhostTlsStatus(tls, host, args.stack));
+    this.caCertificate = tls === "localca" && tlsCommand ? tlsCommand.stdout : pulumi.output("");
+    this.grafana =
+      logging === "local"
+        ? `ssh -N -L ${d.grafanaPort}:127.0.0.1:${d.grafanaPort} -p ${ssh.port} ${ssh.user}@${ssh.address}, then http://127.0.0.1:${d.grafanaPort} (user admin; password: sudo cat ${dataDir}/grafana-admin/password on the host)`
+        : "";
+    this.registerOutputs({
+      target: this.target,
+      url: this.url,
+      healthUrl: this.healthUrl,
+      apiKeyParameterNames: this.apiKeyParameterNames,
+      dockerHost: this.dockerHost,
+      tlsStatus: this.tlsStatus,
+      caCertificate: this.caCertificate,
+      grafana: this.grafana,
+    });
+  }
+}
+
+/** The logging stack's public images for a mode. */
+function loggingImages(mode: "none" | "local" | "remote"): string[] {
+  if (mode === "local") return [LOGGING_IMAGES.loki, LOGGING_IMAGES.grafana, LOGGING_IMAGES.alloy];
+  return mode === "remote" ? [LOGGING_IMAGES.alloy] : [];
+}

@@ -1,0 +1,156 @@
+/**
+ * Host preparation for the dockerhost target, run over SSH by @pulumi/command before anything else. Idempotent: every
+ * step checks first and changes only what is missing, so re-running it on a prepared host changes nothing.
+ * 1. Docker: present (else installed from the distribution: apt `docker.io`, or dnf `docker`; a host with neither
+ *    must have Docker installed first, https://docs.docker.com/engine/install/), Compose present (the v2 plugin, or
+ *    the standalone v1 `docker-compose`; else apt `docker-compose-v2`/`docker-compose-plugin`/`docker-compose`),
+ *    openssl and python3 (the certificate scripts); the engine running (`systemctl enable --now docker`, or
+ *    `service docker start` without systemd), waited for up to 60 s.
+ * 2. Directories with owners and modes: /etc/mcp-anywhere (0755), its nginx (0755), keys (0750 root:1000, the image's
+ *    `node` group), tls (0755), acme state (0700 root); /var/www/acme (0755); the logging data directories.
+ * 3. Optional firewall ({@link renderFirewall}).
+ * It prints `mcp-anywhere-prepare: ok` last; any failure exits non-zero with a line naming what is missing.
+ */
+import { APP_GID, HOST } from "../ec2/host-files.js";
+import { relocate } from "./host-files.js";
+import { type LoggingOptions, loggingDirectories } from "./logging.js";
+
+export interface PrepareOptions {
+  logging: LoggingOptions;
+  /** CIDRs that may reach 443 when the firewall is on; undefined: no firewall (and any earlier one is removed). */
+  firewallCidrs?: string[];
+  /** Host path prefix (tests). @default "" */
+  root?: string;
+}
+
+/** The nftables table the firewall owns (and `destroy` deletes). */
+export const FIREWALL_TABLE = "mcp_anywhere";
+export const FIREWALL_FILE = "/etc/mcp-anywhere/firewall.nft";
+
+/**
+ * An nftables rule set that drops TCP 443 from outside `allowedCidrs`. It hooks `prerouting` at priority -150, before
+ * Docker's DNAT (-100, "dstnat"), so it sees the original destination port of a published container port, which an
+ * `input` rule would miss (Docker routes published ports through FORWARD,
+ * https://docs.docker.com/engine/network/packet-filtering-firewalls/; priorities:
+ * https://wiki.nftables.org/wiki-nftables/index.php/Netfilter_hooks). Port 80 (ACME HTTP-01) and SSH are not touched,
+ * so the rule set cannot lock the deployer out. IPv6 443 is dropped unless 0.0.0.0/0 is allowed (the list is IPv4).
+ */
+export function renderFirewall(allowedCidrs: string[]): string {
+  const open = allowedCidrs.includes("0.0.0.0/0");
+  return [
+    `table inet ${FIREWALL_TABLE} {`,
+    "  set allowed4 {",
+    "    type ipv4_addr",
+    "    flags interval",
+    `    elements = { ${allowedCidrs.join(", ")} }`,
+    "  }",
+    "  chain prerouting {",
+    "    type filter hook prerouting priority -150; policy accept;",
+    "    tcp dport 443 ip saddr != @allowed4 drop",
+    ...(open ? [] : ["    meta nfproto ipv6 tcp dport 443 drop"]),
+    "  }",
+    "}",
+    "",
+  ].join("\n");
+}
+
+/** The systemd unit that loads the rule set at boot. */
+const FIREWALL_UNIT = `[Unit]
+Description=mcp-anywhere: port 443 allow list
+Before=docker.service
+
+[Service]
+Type=oneshot
+RemainAfterExit=yes
+ExecStart=/bin/sh -c 'nft delete table inet ${FIREWALL_TABLE} 2>/dev/null; nft -f ${FIREWALL_FILE}'
+ExecStop=/usr/sbin/nft delete table inet ${FIREWALL_TABLE}
+
+[Install]
+WantedBy=multi-user.target
+`;
+
+const b64 = (s: string) => Buffer.from(s).toString("base64");
+
+/** @returns the preparation script (bash, run as root). */
+export function renderPrepareScript(o: PrepareOptions): string {
+  const root = o.root ?? "";
+  const at = (p: string) => relocate(p, root, o.logging.dataDir);
+  const fw = o.firewallCidrs;
+  const lines = [
+    "set -euo pipefail",
+    "export DEBIAN_FRONTEND=noninteractive",
+    'fail() { echo "mcp-anywhere-prepare: $*" >&2; exit 1; }',
+    'have() { command -v "$1" > /dev/null 2>&1; }',
+    "apt_updated=no",
+    'apt_install() { if [ "$apt_updated" = no ]; then apt-get update -qq; apt_updated=yes; fi; apt-get install -y -qq --no-install-recommends "$@"; }',
+    'pkg_install() { if have apt-get; then apt_install "$@"; elif have dnf; then dnf install -y -q "$@"; else return 1; fi; }',
+    "# 1. Docker, Compose, openssl, python3",
+    "if ! have docker; then",
+    '  if have apt-get; then apt_install docker.io; elif have dnf; then dnf install -y -q docker; else fail "no docker and no apt-get or dnf: install Docker Engine first (https://docs.docker.com/engine/install/)"; fi',
+    "fi",
+    "if ! docker compose version > /dev/null 2>&1 && ! have docker-compose; then",
+    '  have apt-get || fail "no Docker Compose: install the compose plugin (https://docs.docker.com/compose/install/linux/)"',
+    '  apt_install docker-compose-v2 || apt_install docker-compose-plugin || apt_install docker-compose || fail "could not install Docker Compose"',
+    "fi",
+    'have openssl || pkg_install openssl || fail "openssl missing"',
+    'have python3 || pkg_install python3 || fail "python3 missing (the Let\'s Encrypt client needs it)"',
+    "if ! docker info > /dev/null 2>&1; then",
+    "  if [ -d /run/systemd/system ]; then systemctl enable --now docker; else service docker start || true; fi",
+    "  for _ in $(seq 60); do docker info > /dev/null 2>&1 && break; sleep 1; done",
+    '  docker info > /dev/null 2>&1 || fail "Docker is installed but its engine does not answer (systemctl status docker)"',
+    "fi",
+    "# 2. Directories, owners, modes",
+    `install -d -m 0755 -o root -g root ${at("/etc/mcp-anywhere")} ${at(HOST.nginxDir)} ${at(HOST.tlsDir)} ${at(HOST.acmeWebroot)} ${at(HOST.bin)}`,
+    `install -d -m 0750 -o root -g ${APP_GID} ${at(HOST.keysDir)}`,
+    `install -d -m 0700 -o root -g root ${at(HOST.acmeStateDir)}`,
+    ...loggingDirectories(o.logging).map(at),
+    "# 3. Firewall",
+  ];
+  if (fw !== undefined) {
+    lines.push(
+      'have nft || pkg_install nftables || fail "nft missing (apt-get install nftables)"',
+      `echo '${b64(renderFirewall(fw))}' | base64 -d > ${at(FIREWALL_FILE)}`,
+      `nft -c -f ${at(FIREWALL_FILE)}`,
+      `nft delete table inet ${FIREWALL_TABLE} 2> /dev/null || true`,
+      `nft -f ${at(FIREWALL_FILE)}`,
+      "if [ -d /run/systemd/system ]; then",
+      `  echo '${b64(FIREWALL_UNIT)}' | base64 -d > /etc/systemd/system/mcp-anywhere-firewall.service`,
+      "  systemctl daemon-reload && systemctl enable mcp-anywhere-firewall.service",
+      "fi",
+    );
+  } else {
+    lines.push(
+      `if have nft; then nft delete table inet ${FIREWALL_TABLE} 2> /dev/null || true; fi`,
+      `rm -f ${at(FIREWALL_FILE)}`,
+      "if [ -f /etc/systemd/system/mcp-anywhere-firewall.service ]; then",
+      "  systemctl disable mcp-anywhere-firewall.service || true; rm -f /etc/systemd/system/mcp-anywhere-firewall.service",
+      "fi",
+    );
+  }
+  lines.push('echo "mcp-anywhere-prepare: ok"');
+  return lines.join("\n");
+}
+
+/**
+ * What `pulumi destroy` removes after the containers are gone: exactly what the stack wrote (config, keys,
+ * certificates and the local CA, scripts, units, firewall table, the logging data directories it made). Docker itself stays: the stack cannot
+ * know whether it was there before.
+ */
+export function renderTeardownScript(o: { dataDir: string; root?: string }): string {
+  const root = o.root ?? "";
+  const at = (p: string) => relocate(p, root, o.dataDir);
+  return [
+    "set -euo pipefail",
+    "if [ -d /run/systemd/system ]; then",
+    "  systemctl disable --now mcp-anywhere-cert.timer mcp-anywhere-firewall.service 2> /dev/null || true",
+    "fi",
+    `if command -v nft > /dev/null 2>&1; then nft delete table inet ${FIREWALL_TABLE} 2> /dev/null || true; fi`,
+    "rm -f /etc/systemd/system/mcp-anywhere-cert.service /etc/systemd/system/mcp-anywhere-cert.timer /etc/systemd/system/mcp-anywhere-firewall.service",
+    `rm -f ${at(HOST.bin)}/mcp-anywhere-deploy ${at(HOST.bin)}/mcp-anywhere-reload-nginx ${at(HOST.bin)}/mcp-anywhere-cert`,
+    `rm -rf ${at("/etc/mcp-anywhere")} ${at(HOST.acmeWebroot)}`,
+    "# Only the data directories the stack made; the data directory itself only if that leaves it empty.",
+    `rm -rf ${["loki", "grafana", "grafana-admin", "alloy"].map((d) => `${at(o.dataDir)}/${d}`).join(" ")}`,
+    `rmdir ${at(o.dataDir)} 2> /dev/null || true`,
+    'echo "mcp-anywhere-teardown: ok"',
+  ].join("\n");
+}

@@ -1,0 +1,69 @@
+/** The stack budget (issue 17): on by default in prod, off in dev, amount and thresholds, tag filter, cost line. */
+import { expect } from "chai";
+import { guardrailCounts } from "../../infra/core/cost/guardrails.js";
+import { DEPLOY_DEFAULTS } from "../../infra/core/defaults.js";
+import { parseStackConfig } from "../../stacks/config.js";
+import { runStack, stackFileConfig } from "../helpers/run-stack.js";
+import { billedAlarmMetrics, costLine, EMAIL, T } from "./helpers.js";
+
+describe("guardrails: AWS budget", function () {
+  this.timeout(60_000);
+
+  it("prod gets a budget by default at DEPLOY_DEFAULTS.alerts.budgetMonthlyUsd, filtered to the stack tag", async () => {
+    const run = await runStack("prod", { "mcp-anywhere:alertEmail": EMAIL });
+    const b = run.mocks.one(T.budget);
+    expect(b.inputs).to.include({ budgetType: "COST", timeUnit: "MONTHLY", limitUnit: "USD" });
+    expect(b.inputs.limitAmount).to.equal(String(DEPLOY_DEFAULTS.alerts.budgetMonthlyUsd));
+    expect(b.inputs.costFilters).to.deep.equal([{ name: "TagKeyValue", values: ["user:mcp-anywhere:stack$prod"] }]);
+    const n = (b.inputs.notifications as Record<string, unknown>[]).map((x) => [
+      x.notificationType,
+      x.threshold,
+      x.subscriberEmailAddresses,
+    ]);
+    expect(n).to.deep.equal([
+      ["ACTUAL", 80, [EMAIL]],
+      ["FORECASTED", 100, [EMAIL]],
+    ]);
+    expect(costLine(run, "AWS Budgets budget")).to.include({ quantity: 1, monthlyUsd: 0 });
+  });
+
+  it("dev gets none by default; budgetMonthlyUsd sets the amount and 0 turns it off", async () => {
+    expect((await runStack("dev", {})).mocks.ofType(T.budget)).to.have.length(0);
+    const dev = await runStack("dev", { "mcp-anywhere:budgetMonthlyUsd": "25" });
+    expect(dev.mocks.one(T.budget).inputs.limitAmount).to.equal("25");
+    expect((await runStack("prod", { "mcp-anywhere:budgetMonthlyUsd": "0" })).mocks.ofType(T.budget)).to.have.length(0);
+  });
+
+  it("notifies an SNS topic given as alertSnsTopicArn, and no alarm or topic is created without a recipient", async () => {
+    const arn = "arn:aws:sns:ap-northeast-1:123456789012:ops";
+    const withTopic = await runStack("prod", { "mcp-anywhere:alertSnsTopicArn": arn });
+    const n = withTopic.mocks.one(T.budget).inputs.notifications as Record<string, unknown>[];
+    expect(n.map((x) => x.subscriberSnsTopicArns)).to.deep.equal([[arn], [arn]]);
+    expect(withTopic.mocks.ofType(T.topic), "the user's topic is used, none created in-region").to.have.length(0);
+    const none = await runStack("prod", {});
+    expect(none.mocks.one(T.budget).inputs.notifications).to.deep.equal([]);
+    for (const t of [T.alarm, T.topic, T.subscription, T.filter]) expect(none.mocks.ofType(t), t).to.have.length(0);
+    expect(costLine(none, "CloudWatch alarm")).to.equal(undefined);
+    expect(billedAlarmMetrics(none)).to.equal(0);
+  });
+
+  it("warns when a budget has nobody to notify, naming both keys, and about the cost allocation tag", () => {
+    const config = parseStackConfig(stackFileConfig("prod"), "mcp-anywhere", "prod");
+    expect(config.warnings.join("\n")).to.match(
+      /mcp-anywhere:budgetMonthlyUsd=50 creates a budget, but mcp-anywhere:alertEmail and mcp-anywhere:alertSnsTopicArn are empty/,
+    );
+    expect(config.warnings.join("\n")).to.include("cost allocation tag");
+    const quiet = parseStackConfig(stackFileConfig("dev"), "mcp-anywhere", "dev");
+    expect(quiet.warnings.filter((w) => /budget/.test(w))).to.deep.equal([]);
+  });
+
+  it("counts nothing without a recipient and no budget", () => {
+    expect(guardrailCounts("lambda", { budget: false, alarms: false })).to.deep.equal({
+      budgets: 0,
+      alarmMetrics: 0,
+      alarms: 0,
+      customMetrics: 0,
+      conditions: 0,
+    });
+  });
+});

@@ -1,0 +1,86 @@
+/**
+ * A real OpenSSH server (Debian's openssh-server; .ci/run installs it) on 127.0.0.1 and a free port, with its own host
+ * key, one authorized client key, no password or PAM login, for the dockerhost target's host scripts. Logging in as
+ * the current user; the scripts need root, so callers run as root (CI does).
+ */
+import { type ChildProcess, execFileSync, spawn, spawnSync } from "node:child_process";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir, userInfo } from "node:os";
+import { join } from "node:path";
+import { freePort } from "./nginx.js";
+
+export interface Sshd {
+  port: number;
+  user: string;
+  /** The client's private key (OpenSSH PEM). */
+  privateKey: string;
+  /** The server's host key as one known_hosts line (`127.0.0.1 ssh-ed25519 AAAA…`). */
+  knownHostsLine: string;
+  stop(): Promise<void>;
+}
+
+const keygen = (file: string) =>
+  execFileSync("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-C", "mcp-anywhere-test", "-f", file]);
+
+/** Starts sshd and waits until it accepts TCP connections. @throws when it does not within 10 s. */
+export async function startSshd(): Promise<Sshd> {
+  const dir = mkdtempSync(join(tmpdir(), "mcp-sshd-"));
+  keygen(join(dir, "host"));
+  keygen(join(dir, "client"));
+  writeFileSync(join(dir, "authorized_keys"), readFileSync(join(dir, "client.pub")));
+  const port = await freePort();
+  writeFileSync(
+    join(dir, "sshd_config"),
+    [
+      `Port ${port}`,
+      "ListenAddress 127.0.0.1",
+      `HostKey ${join(dir, "host")}`,
+      `PidFile ${join(dir, "sshd.pid")}`,
+      `AuthorizedKeysFile ${join(dir, "authorized_keys")}`,
+      "PermitRootLogin prohibit-password",
+      "PasswordAuthentication no",
+      "KbdInteractiveAuthentication no",
+      "UsePAM no",
+      "StrictModes no",
+      "PrintMotd no",
+      "LogLevel ERROR",
+      "",
+    ].join("\n"),
+  );
+  // Privilege separation directory sshd needs when started as root (the package's unit makes it at boot).
+  if (process.getuid?.() === 0) mkdirSync("/run/sshd", { recursive: true, mode: 0o755 });
+  // sshd re-executes itself, so it must be started by its absolute path.
+  const bin = spawnSync("sh", ["-c", "command -v sshd"], { encoding: "utf8" }).stdout.trim();
+  const child: ChildProcess = spawn(bin, ["-D", "-e", "-f", join(dir, "sshd_config")], {
+    stdio: ["ignore", "ignore", "pipe"],
+  });
+  let stderr = "";
+  child.stderr?.on("data", (d) => {
+    stderr += String(d);
+  });
+  const t0 = Date.now();
+  for (;;) {
+    const r = spawnSync("ssh-keyscan", ["-p", String(port), "-t", "ed25519", "127.0.0.1"], {
+      encoding: "utf8",
+      timeout: 5_000,
+    });
+    if (r.stdout.includes("ssh-ed25519")) break;
+    if (child.exitCode !== null || Date.now() - t0 > 10_000) {
+      child.kill();
+      throw new Error(`sshd did not start on 127.0.0.1:${port}: ${stderr}`);
+    }
+    await new Promise((res) => setTimeout(res, 100));
+  }
+  const hostPub = readFileSync(join(dir, "host.pub"), "utf8").trim().split(" ");
+  return {
+    port,
+    user: userInfo().username,
+    privateKey: readFileSync(join(dir, "client"), "utf8"),
+    knownHostsLine: `127.0.0.1 ${hostPub[0]} ${hostPub[1]}`,
+    async stop() {
+      child.kill();
+      await new Promise((res) => (child.exitCode !== null ? res(null) : child.once("exit", res)));
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
