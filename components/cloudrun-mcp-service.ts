@@ -24,7 +24,8 @@
  * and the old version is deleted last.
  *
  * A user's MCP server (`upstream`): its plain settings in our container's environment (infra/server-env.ts); its
- * serverEnv as more Secret Manager secrets (one per variable, pinned like the keys), in the container that runs it; a
+ * serverEnv as more Secret Manager secrets (one per variable, pinned like the keys; components/cloudrun/secret-env.ts),
+ * in the container that runs it (tracing's OTEL_EXPORTER_OTLP_HEADERS goes the same way, into our container); a
  * sidecar image (http with `upstream.image`) as a second container that shares the instance's localhost, with our
  * container the only one with a port and started after it; `upstream.workspacePath` as an in-memory volume, gone
  * with the instance.
@@ -37,10 +38,12 @@ import type { McpServiceArgs, McpServiceOutputs } from "../infra/core/contract.j
 import { DEPLOY_DEFAULTS } from "../infra/core/defaults.js";
 import { CLOUD_RUN_CPUS, CLOUD_RUN_EDGES, type CloudRunEdge, cloudRunSizeProblem } from "../infra/core/sizes.js";
 import { enableGoogleApis, type GoogleApi } from "../infra/google-apis.js";
-import { serverEnvironment, upstreamSecretEnvironment, upstreamSidecarImage } from "../infra/server-env.js";
+import { serverEnvironment, upstreamSidecarImage } from "../infra/server-env.js";
 import { ComponentArgsError, resolveServiceArgs } from "../infra/service-args.js";
 import { readKeyParameter } from "../infra/ssm-read.js";
+import { serverSecretGroups } from "../infra/upstream-secrets.js";
 import { DEFAULT_EDGE_LOG_SAMPLE_RATE, loadBalancerEdge } from "./cloudrun/load-balancer-edge.js";
+import { secretManagerVariables } from "./cloudrun/secret-env.js";
 
 export { CLOUD_RUN_CPUS, CLOUD_RUN_EDGES, type CloudRunEdge };
 
@@ -190,32 +193,24 @@ export class CloudRunMcpService extends pulumi.ComponentResource implements McpS
       return { secret, version, access };
     });
 
-    // The user's serverEnv, like the keys: one Secret Manager secret per variable, read by this service account only,
-    // pinned to the version this update wrote. It goes to the container that runs the user's server.
+    // The server's secret variables (serverEnv, OTEL_EXPORTER_OTLP_HEADERS), like the keys: one Secret Manager secret
+    // per variable, read by this service account only, pinned to the version this update wrote; each goes to the
+    // container it is for (components/cloudrun/secret-env.ts).
     const upstream = args.upstream !== undefined && args.upstream.mode !== "builtin" ? args.upstream : undefined;
-    const secretEnv = upstreamSecretEnvironment(upstream);
-    const serverEnvSecrets = Object.entries(secretEnv?.variables ?? {}).map(([variable, value], i) => {
-      const secret = new gcp.secretmanager.Secret(
-        `${name}-server-env-${i + 1}`,
-        { secretId: gcpId(`mcp-anywhere-${args.stack}-server-env-${i + 1}`, 255), replication: { auto: {} }, labels },
+    const serverEnvSecrets = serverSecretGroups({ upstream, tracing: a.tracing }).flatMap((group) =>
+      secretManagerVariables(
+        name,
+        {
+          group,
+          secretId: (n) => gcpId(`mcp-anywhere-${args.stack}-${group.group}-${n}`, 255),
+          labels,
+          member,
+        },
         secretOpts,
-      );
-      const version = new gcp.secretmanager.SecretVersion(
-        `${name}-server-env-${i + 1}`,
-        { secret: secret.id, secretData: pulumi.secret(value) },
-        secretOpts,
-      );
-      const access = new gcp.secretmanager.SecretIamMember(
-        `${name}-server-env-${i + 1}`,
-        { secretId: secret.id, role: "roles/secretmanager.secretAccessor", member },
-        secretOpts,
-      );
-      return {
-        env: { name: variable, valueSource: { secretKeyRef: { secret: secret.secretId, version: version.version } } },
-        version,
-        access,
-      };
-    });
+      ),
+    );
+    const secretEnvsOf = (container: string) =>
+      serverEnvSecrets.filter((s) => s.container === container).map((s) => s.env);
     const sidecarImage = upstreamSidecarImage(upstream);
     const serverContainer = sidecarImage !== undefined ? SIDECAR_NAME : CONTAINER_NAME;
     const workspaceMounts = (container: string) =>
@@ -265,7 +260,7 @@ export class CloudRunMcpService extends pulumi.ComponentResource implements McpS
                   // The version this update wrote, not "latest" (M4).
                   valueSource: { secretKeyRef: { secret: s.secret.secretId, version: s.version.version } },
                 })),
-                ...(serverContainer === CONTAINER_NAME ? serverEnvSecrets.map((s) => s.env) : []),
+                ...secretEnvsOf(CONTAINER_NAME),
               ],
               ...workspaceMounts(CONTAINER_NAME),
               ...cloudRunProbes(a.healthPath),
@@ -276,7 +271,7 @@ export class CloudRunMcpService extends pulumi.ComponentResource implements McpS
                   {
                     name: SIDECAR_NAME,
                     image: sidecarImage,
-                    envs: serverEnvSecrets.map((s) => s.env),
+                    envs: secretEnvsOf(SIDECAR_NAME),
                     ...workspaceMounts(SIDECAR_NAME),
                   },
                 ]

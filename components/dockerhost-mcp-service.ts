@@ -132,8 +132,8 @@ export function dockerhostTlsStatus(tls: DockerhostTls, host: string, stack: str
       return `Certificate: yours (dockerhostCertificate), installed as given; renew it by setting the config again and running pulumi up.`;
     case "localca":
       return (
-        `Certificate: signed by a CA made on the host (LAN use). Clients must trust that CA: save it with \`pulumi stack output --stack ${stack} caCertificate > mcp-ca.pem\`, ` +
-        "then for Node-based clients (Claude Code, Cline, Kiro, VS Code extensions) start them with NODE_EXTRA_CA_CERTS=$PWD/mcp-ca.pem, or add it to the OS trust store."
+        `Certificate: signed by a CA made on the host (LAN use). Clients must trust that CA: \`npm run connect -- --stack ${stack}\` prints how to save it (details.caCertificate) ` +
+        "and, for Node-based clients (Claude Code, Cline, Kiro, VS Code, Cursor), to start them with NODE_EXTRA_CA_CERTS=<that file>; others need the OS trust store."
       );
   }
 }
@@ -337,7 +337,8 @@ export class DockerhostMcpService extends pulumi.ComponentResource implements Mc
     this.healthUrl = deploy.id.apply(() => `https://${host}${a.healthPath}`);
     this.apiKeyParameterNames = configKeys ? pulumi.output([]) : pulumi.all(a.apiKeyParameterNames);
     this.tlsStatus = pulumi.output(dockerhostTlsStatus(tls, host, args.stack));
-    this.caCertificate = tls === "localca" && tlsCommand ? tlsCommand.stdout : pulumi.output("");
+    // A CA certificate is public: never a secret, whatever the command's other inputs are.
+    this.caCertificate = tls === "localca" && tlsCommand ? pulumi.unsecret(tlsCommand.stdout) : pulumi.output("");
     this.grafana =
       logging === "local"
         ? `ssh -N -L ${d.grafanaPort}:127.0.0.1:${d.grafanaPort} -p ${ssh.port} ${ssh.user}@${ssh.address}, then http://127.0.0.1:${d.grafanaPort} (user admin; password: sudo cat ${dataDir}/grafana-admin/password on the host)`

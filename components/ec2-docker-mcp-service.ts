@@ -8,8 +8,9 @@
  * interface with the Elastic IP attached before the instance boots, the instance (IMDSv2 with hop limit 1, encrypted
  * gp3, gzip-compressed user data under a size budget), a log group, and the rollout document and association
  * (components/ec2/rollout.ts). A user's MCP server (`upstream`) adds to the compose file (components/ec2/host-files.ts
- * `ComposeUpstream`: sidecar, scratch and workspace volumes) and, with serverEnv, one SSM SecureString parameter
- * holding the secret compose file, which the instance role may read and the deploy script writes root-only.
+ * `ComposeUpstream`: sidecar, scratch and workspace volumes). With serverEnv or tracing headers (otelHeaders), one
+ * SSM SecureString parameter holding the secret compose file, which the instance role may read and the deploy script
+ * writes root-only.
  *
  * TLS: a Let's Encrypt certificate for the Elastic IP itself (an IP address certificate: `shortlived` profile, about
  * 160 h, renewed with half its lifetime left and retried hourly), or for `domain` when set; both over HTTP-01 by the
@@ -31,12 +32,12 @@ import { DEPLOY_DEFAULTS, EDGE_AND_APP_DEFAULTS } from "../infra/core/defaults.j
 import { assumeRolePolicy, runtimeRolePolicy } from "../infra/iam.js";
 import { logGroup } from "../infra/log-group.js";
 import { Network } from "../infra/network.js";
-import { serverEnvironment, upstreamSecretEnvironment, upstreamSidecarImage } from "../infra/server-env.js";
+import { serverEnvironment, upstreamSidecarImage } from "../infra/server-env.js";
 import { ComponentArgsError, resolveServiceArgs } from "../infra/service-args.js";
-import { ssmSecretVariables } from "../infra/upstream-secrets.js";
+import { serverSecretGroups, ssmSecretVariables } from "../infra/upstream-secrets.js";
 import { LETS_ENCRYPT_DIRECTORY } from "./ec2/acme-client.js";
 import { encodeUserData, renderUserData } from "./ec2/cloud-init.js";
-import { hostFiles, renderServerEnvCompose } from "./ec2/host-files.js";
+import { hostFiles, renderSecretCompose } from "./ec2/host-files.js";
 import { renderRolloutDocument, rolloutId } from "./ec2/rollout.js";
 
 export interface Ec2DockerMcpServiceArgs extends McpServiceArgs {
@@ -158,15 +159,27 @@ export class Ec2DockerMcpService extends pulumi.ComponentResource implements Mcp
     }
 
     const logs = logGroup(`${name}-logs`, `/mcp-anywhere/${args.stack}/ec2`, a.logRetentionDays, a.tags, parent);
-    // The user's server: serverEnv as one SecureString parameter holding the secret compose file, which the deploy
-    // script writes root-only on the host (components/ec2/host-files.ts); the instance role may read exactly it.
+    // The server's secret variables (serverEnv, OTEL_EXPORTER_OTLP_HEADERS) as one SecureString parameter holding the
+    // secret compose file, which the deploy script writes root-only on the host (components/ec2/host-files.ts); the
+    // instance role may read exactly it. The file's value stays a Pulumi secret (the headers are one).
     const upstream = args.upstream !== undefined && args.upstream.mode !== "builtin" ? args.upstream : undefined;
-    const secretEnv = upstreamSecretEnvironment(upstream);
+    const secretGroups = serverSecretGroups({ upstream, tracing: a.tracing });
     const [serverEnvParameter] = ssmSecretVariables(
       name,
       {
         stack: args.stack,
-        variables: secretEnv ? { compose: renderServerEnvCompose(secretEnv.container, secretEnv.variables) } : {},
+        variables:
+          secretGroups.length > 0
+            ? {
+                compose: pulumi
+                  .all(secretGroups.map((g) => pulumi.all(g.variables)))
+                  .apply((values) =>
+                    renderSecretCompose(
+                      values.map((variables, i) => ({ service: secretGroups[i]?.container ?? "mcp", variables })),
+                    ),
+                  ),
+              }
+            : {},
         tags: a.tags,
       },
       this,

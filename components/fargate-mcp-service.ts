@@ -22,10 +22,10 @@ import { DEPLOY_DEFAULTS } from "../infra/core/defaults.js";
 import { FARGATE_SIZES } from "../infra/core/sizes.js";
 import { logGroup } from "../infra/log-group.js";
 import { Network } from "../infra/network.js";
-import { serverEnvironment, upstreamSecretEnvironment, upstreamSidecarImage } from "../infra/server-env.js";
+import { serverEnvironment, upstreamSidecarImage } from "../infra/server-env.js";
 import { ComponentArgsError, resolveServiceArgs } from "../infra/service-args.js";
 import { readParameterVersion } from "../infra/ssm-read.js";
-import { ssmSecretVariables } from "../infra/upstream-secrets.js";
+import { serverSecretGroups, ssmSecretVariables } from "../infra/upstream-secrets.js";
 import { albOrigin } from "./fargate/alb.js";
 import { cloudFrontEdge } from "./fargate/cloudfront.js";
 import { ecsService } from "./fargate/ecs.js";
@@ -153,13 +153,17 @@ export class FargateMcpService extends pulumi.ComponentResource implements McpSe
     );
     const taskSubnetIds = privateSubnets && network ? network.privateSubnetIds : publicSubnetIds;
     const upstream = args.upstream !== undefined && args.upstream.mode !== "builtin" ? args.upstream : undefined;
-    // serverEnv as SecureString parameters read by the execution role at task start (like the API keys).
+    // serverEnv and OTEL_EXPORTER_OTLP_HEADERS as SecureString parameters read by the execution role at task start
+    // (like the API keys), each set in the container it is for.
     const stack = pulumi.getStack();
-    const secretVariables = ssmSecretVariables(
-      name,
-      { stack, variables: upstreamSecretEnvironment(upstream)?.variables ?? {}, tags: a.tags },
-      this,
-    ).map((v) => ({ variable: v.variable, parameterArn: ssmParameterArn(ctx, v.parameterName), version: v.version }));
+    const secretVariables = serverSecretGroups({ upstream, tracing: a.tracing }).flatMap((g) =>
+      ssmSecretVariables(name, { stack, group: g.group, variables: g.variables, tags: a.tags }, this).map((v) => ({
+        container: g.container,
+        variable: v.variable,
+        parameterArn: ssmParameterArn(ctx, v.parameterName),
+        version: v.version,
+      })),
+    );
     const workspaceEfs =
       efsOn && upstream !== undefined
         ? efsWorkspace(
@@ -195,10 +199,10 @@ export class FargateMcpService extends pulumi.ComponentResource implements McpSe
         minTasks,
         maxTasks,
         dependsOn: [origin.rule],
+        secretVariables,
         ...(upstream !== undefined
           ? {
               upstream: {
-                secretVariables,
                 ...(sidecarImage !== undefined ? { sidecarImage } : {}),
                 ...(upstream.workspacePath !== undefined ? { workspacePath: upstream.workspacePath } : {}),
                 ...(workspaceEfs !== undefined ? { efs: workspaceEfs } : {}),

@@ -7,9 +7,11 @@
  * - lambda: a function environment variable; Lambda encrypts variables at rest with KMS
  *   (https://docs.aws.amazon.com/lambda/latest/dg/configuration-envvars-encryption.html), but a principal allowed
  *   `lambda:GetFunctionConfiguration` can read it;
- * - cloudrun: a service environment variable; readable by a principal allowed `run.services.get`;
- * - fargate, ec2: not passed (their environments are plain task-definition JSON and EC2 user data); the program warns.
- *   Use a collector that needs no headers there (an ADOT/OpenTelemetry Collector sidecar or in-VPC agent).
+ * - fargate, cloudrun, ec2: never in the plain environment (task-definition JSON, service spec, user data) but through
+ *   the target's secret path for serverEnv (infra/upstream-secrets.ts `serverSecretGroups`): an SSM SecureString read
+ *   as an ECS `secret` by the execution role; a Secret Manager secret pinned to its version, readable by the service
+ *   account only; a root-only compose file written from an SSM SecureString on the host;
+ * - other targets (stacks/tracing.ts TRACING_HEADER_TARGETS): not passed; the program warns.
  */
 import * as pulumi from "@pulumi/pulumi";
 import { TRACING_ENV, type TracingArgs } from "./core/tracing.js";

@@ -7,8 +7,12 @@ import type { McpTarget } from "../infra/core/contract.js";
 import { otlpHeadersValue, type TracingArgs, tracingServiceName } from "../infra/core/tracing.js";
 import type { StackConfig } from "./config.js";
 
-/** Targets whose component passes OTEL_EXPORTER_OTLP_HEADERS to the server (infra/tracing-env.ts). */
-export const TRACING_HEADER_TARGETS: readonly McpTarget[] = ["lambda"];
+/**
+ * Targets whose component passes OTEL_EXPORTER_OTLP_HEADERS to the server: lambda as a secret function variable
+ * (infra/tracing-env.ts); fargate, cloudrun and ec2 through their secret path for serverEnv (SSM SecureString + ECS
+ * `secrets`, Secret Manager, a root-only compose file from SSM; infra/upstream-secrets.ts `serverSecretGroups`).
+ */
+export const TRACING_HEADER_TARGETS: readonly McpTarget[] = ["lambda", "fargate", "cloudrun", "ec2"];
 
 /** The warning for headers a target does not pass, or undefined. Names keys only, never a header value. */
 export function tracingHeadersWarning(config: Pick<StackConfig, "target" | "tracing">): string | undefined {

@@ -103,8 +103,20 @@ export const WORKSPACE_INIT_SERVICE = "workspace-init";
  * @param service - `mcp` (our server gets `MCP_UPSTREAM_ENV`) or `upstream` (the sidecar gets the variables).
  */
 export function renderServerEnvCompose(service: string, variables: Record<string, string>): string {
-  const environment = Object.fromEntries(Object.entries(variables).map(([k, v]) => [k, v.replaceAll("$", "$$$$")]));
-  return stringify({ services: { [service]: { environment } } });
+  return renderSecretCompose([{ service, variables }]);
+}
+
+/**
+ * {@link renderServerEnvCompose} for several services and groups (serverEnv, OTEL_EXPORTER_OTLP_HEADERS): the
+ * variables of entries for the same service are merged in order (a later entry wins on the same name).
+ */
+export function renderSecretCompose(entries: { service: string; variables: Record<string, string> }[]): string {
+  const services: Record<string, { environment: Record<string, string> }> = {};
+  for (const { service, variables } of entries) {
+    const escaped = Object.fromEntries(Object.entries(variables).map(([k, v]) => [k, v.replaceAll("$", "$$$$")]));
+    services[service] = { environment: { ...services[service]?.environment, ...escaped } };
+  }
+  return stringify({ services });
 }
 
 /**
@@ -297,7 +309,7 @@ export function hostFiles(o: HostFilesOptions): HostFile[] {
         `${HOST.bin}/mcp-anywhere-keys || echo "mcp-anywhere-deploy: key refresh failed; the timer retries" >&2`,
         ...(o.serverEnvParameter !== undefined
           ? [
-              "# The user's serverEnv: a compose file only root can read, written from SSM by the instance role.",
+              "# Secret variables (serverEnv, OTLP headers): a compose file only root can read, written from SSM by the instance role.",
               `install -d -m 0700 ${posix.dirname(HOST.serverEnvCompose)}`,
               `(umask 077; aws ssm get-parameter --region ${o.region} --with-decryption --name ${o.serverEnvParameter} --query Parameter.Value --output text > ${HOST.serverEnvCompose}.new)`,
               `mv ${HOST.serverEnvCompose}.new ${HOST.serverEnvCompose}`,

@@ -4,8 +4,9 @@
  * that may pull this image and read exactly the key parameters, a task role with no permissions, a service with the
  * deployment circuit breaker that `pulumi up` waits on, and CPU target-tracking autoscaling.
  *
- * With a user's MCP server ({@link EcsUpstream}): its serverEnv parameters as more `secrets` (the execution role reads
- * exactly those too), a writable task-storage volume at /tmp for a child our container runs, or the user's image as
+ * Secret variables ({@link EcsArgs.secretVariables}: serverEnv, OTEL_EXPORTER_OTLP_HEADERS) as more `secrets` in the
+ * container each is for (the execution role reads exactly those parameters too). With a user's MCP server
+ * ({@link EcsUpstream}): a writable task-storage volume at /tmp for a child our container runs, or the user's image as
  * the essential sidecar `upstream` that our container starts after; the workspace volume on the server's container
  * (task storage, or EFS through an access point with IAM authorization and TLS, when the task role may mount and
  * write that one file system and its file system policy admits only that role).
@@ -27,7 +28,10 @@ import { type EfsWorkspace, efsClientStatement, efsFileSystemPolicy } from "./ef
 export const CONTAINER_NAME = "mcp";
 /** The sidecar running the user's own image (serverMode http with serverImage). */
 export const SIDECAR_NAME = "upstream";
-/** Docker label with the SSM versions of the serverEnv parameters, like {@link KEY_VERSIONS_LABEL}. */
+/**
+ * Docker label with the SSM versions of the secret-variable parameters (serverEnv, then OTEL_EXPORTER_OTLP_HEADERS;
+ * {@link EcsArgs.secretVariables} order), like {@link KEY_VERSIONS_LABEL}.
+ */
 export const SERVER_ENV_VERSIONS_LABEL = "mcp-anywhere.server-env-versions";
 /** Task volumes: writable scratch at /tmp for a server our container runs (the root file system is read-only). */
 export const SCRATCH_VOLUME = "scratch";
@@ -77,7 +81,21 @@ export interface EcsArgs {
   dependsOn: pulumi.Resource[];
   /** The user's MCP server (serverMode stdio or http). @default none (builtin) */
   upstream?: EcsUpstream;
+  /**
+   * Secret variables (serverEnv, OTEL_EXPORTER_OTLP_HEADERS) as SSM SecureString parameters
+   * (infra/upstream-secrets.ts), set as ECS `secrets` by ARN in `container` (`mcp`, or `upstream`: the sidecar); the
+   * execution role may read exactly these parameters besides the keys. @default none
+   */
+  secretVariables?: EcsSecretVariable[];
   tags: Record<string, string>;
+}
+
+/** One secret variable of {@link EcsArgs.secretVariables}. */
+export interface EcsSecretVariable {
+  container: "mcp" | "upstream";
+  variable: string;
+  parameterArn: pulumi.Output<string>;
+  version: pulumi.Output<number>;
 }
 
 /**
@@ -88,8 +106,6 @@ export interface EcsArgs {
 export interface EcsUpstream {
   /** The user's image, run as the essential sidecar `upstream`; our container starts after it has started. */
   sidecarImage?: string;
-  /** serverEnv as SSM SecureString parameters (infra/upstream-secrets.ts), set as ECS `secrets` by ARN. */
-  secretVariables: { variable: string; parameterArn: pulumi.Output<string>; version: pulumi.Output<number> }[];
   /** serverWorkspace: the container path of the workspace volume. @default none */
   workspacePath?: string;
   /** The workspace on EFS (components/fargate/efs.ts); without it the workspace is task storage (ephemeral). */
@@ -140,10 +156,12 @@ export function ecsService(name: string, args: EcsArgs, parent: pulumi.Resource)
   const sidecar = u?.sidecarImage;
   // The container that runs the user's server: ours (stdio, http from a command) or the sidecar.
   const serverContainer = sidecar !== undefined ? SIDECAR_NAME : CONTAINER_NAME;
+  const secretVariables = args.secretVariables ?? [];
+  // EcsSecretVariable.container names the container as CONTAINER_NAME / SIDECAR_NAME do.
   const secretsOf = (container: string, arns: string[]) =>
-    container === serverContainer
-      ? (u?.secretVariables ?? []).map((v, i) => ({ name: v.variable, valueFrom: arns[i] as string }))
-      : [];
+    secretVariables.flatMap((v, i) =>
+      v.container === container ? [{ name: v.variable, valueFrom: arns[i] as string }] : [],
+    );
   const mountsOf = (container: string) => [
     // Our container runs a child that writes caches (npx, uvx) under /tmp: a writable task-storage volume there.
     ...(u !== undefined && container === CONTAINER_NAME && sidecar === undefined
@@ -173,10 +191,10 @@ export function ecsService(name: string, args: EcsArgs, parent: pulumi.Resource)
     `${name}-execution`,
     {
       role: executionRole.id,
-      // The API key parameters and, for a user's server, exactly its serverEnv parameters.
+      // The API key parameters and exactly the secret-variable parameters (serverEnv, OTLP headers).
       policy: runtimeRolePolicy(ctx, args.image, args.logGroup.arn, [
         ...args.parameterArns,
-        ...(u?.secretVariables ?? []).map((v) => v.parameterArn),
+        ...secretVariables.map((v) => v.parameterArn),
       ]),
     },
     opts,
@@ -222,8 +240,8 @@ export function ecsService(name: string, args: EcsArgs, parent: pulumi.Resource)
       ctx.region,
       pulumi.all(args.parameterArns),
       pulumi.all(args.parameterVersions),
-      pulumi.all((u?.secretVariables ?? []).map((v) => v.parameterArn)),
-      pulumi.all((u?.secretVariables ?? []).map((v) => v.version)),
+      pulumi.all(secretVariables.map((v) => v.parameterArn)),
+      pulumi.all(secretVariables.map((v) => v.version)),
     ])
     .apply(([image, logGroupName, region, arns, versions, envArns, envVersions]) =>
       JSON.stringify([

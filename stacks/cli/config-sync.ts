@@ -1,5 +1,5 @@
 /**
- * `npm run config:sync [-- --check]`: writes Pulumi.yaml's `config:` block and the README's config table from the one
+ * `npm run config:sync [-- --check]`: writes Pulumi.yaml's `config:` block and the config table (docs/configuration.md) from the one
  * schema (stacks/config-schema.ts). With `--check` it writes nothing and exits 1 when either is stale (CI runs the same
  * comparison as a test). Exit 2 on an unknown flag.
  */
@@ -61,11 +61,15 @@ export function configTable(): string {
   );
 }
 
-/** The README with its config table replaced. @throws {Error} when the markers are missing. */
-export function renderReadme(current: string): string {
+/** Where the config table lives (linked from the README's Reference). */
+export const CONFIG_DOC = "docs/configuration.md";
+
+/** docs/configuration.md with its config table replaced. @throws {Error} when the markers are missing. */
+export function renderConfigDoc(current: string): string {
   const start = current.indexOf(START);
   const end = current.indexOf(END);
-  if (start < 0 || end < start) throw new Error(`README.md: the config table markers are missing (${START} … ${END})`);
+  if (start < 0 || end < start)
+    throw new Error(`${CONFIG_DOC}: the config table markers are missing (${START} … ${END})`);
   return current.slice(0, start) + configTable() + current.slice(end + END.length);
 }
 
@@ -80,7 +84,7 @@ function main(argv: string[]): number {
   let stale = 0;
   for (const [file, render] of [
     ["Pulumi.yaml", renderPulumiYaml],
-    ["README.md", renderReadme],
+    [CONFIG_DOC, renderConfigDoc],
   ] as const) {
     const current = readFileSync(file, "utf8");
     const next = render(current);

@@ -31,7 +31,8 @@ import {
 } from "../../infra/core/client-configs.js";
 import { ConfigFileError, mergeConfig, readIfExists, writeConfigFile } from "./config-file.js";
 import { ignoreInGit } from "./git-ignore.js";
-import { ENDPOINT_OPTIONS, type EndpointDeps, resolveEndpoint, UsageError } from "./sources.js";
+import { localCaNote } from "./local-ca.js";
+import { ENDPOINT_OPTIONS, type EndpointDeps, resolveEndpoint, stackOutputs, UsageError } from "./sources.js";
 
 /** Scope used when `--scope` is absent: where each client's docs put a per-project or per-user file. */
 export const DEFAULT_SCOPE: Record<ClientName, "user" | "workspace"> = {
@@ -155,6 +156,9 @@ export async function connect(argv: string[], io: ConnectIo): Promise<void> {
   // The Claude Code note is about the printed command's quoting; a written .mcp.json has no shell in between.
   const note = apiKey || (client === "claude-code" && values.write) ? undefined : KEY_NOTES[client];
   if (note) io.err(`${note}\n`);
+  // dockerhost with a local CA: clients must trust it, or they refuse the certificate.
+  const ca = values.stack ? (io.deps?.outputs ?? stackOutputs)(values.stack).caCertificate : undefined;
+  if (ca && values.stack) io.err(`${localCaNote(values.stack)}\n`);
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {

@@ -14,6 +14,8 @@ export const LOCAL_URL = "http://127.0.0.1:8080/mcp";
 export interface StackOutputs {
   url: string;
   apiKeyParameterNames: string[];
+  /** dockerhost with dockerhostTls=localca: the host's CA certificate (PEM, public; `details.caCertificate`). */
+  caCertificate?: string;
 }
 
 /** Runs the Pulumi CLI; the only way these commands reach a stack. */
@@ -39,10 +41,15 @@ export function stackOutputs(stack: string): StackOutputs {
     ["stack", "output", "--json", "--show-secrets=false", "--stack", stack],
     `--stack ${stack}: pulumi stack output`,
   );
-  const json = JSON.parse(out) as Partial<StackOutputs>;
+  const json = JSON.parse(out) as Partial<StackOutputs> & { details?: { caCertificate?: unknown } };
   if (typeof json.url !== "string")
     throw new UsageError(`--stack ${stack}: the stack has no url output; run pulumi up first`);
-  return { url: json.url, apiKeyParameterNames: json.apiKeyParameterNames ?? [] };
+  const ca = json.details?.caCertificate;
+  return {
+    url: json.url,
+    apiKeyParameterNames: json.apiKeyParameterNames ?? [],
+    ...(typeof ca === "string" && ca.includes("BEGIN CERTIFICATE") ? { caCertificate: ca } : {}),
+  };
 }
 
 /**

@@ -24,13 +24,14 @@ function cli(...args: string[]) {
 const json = (...args: string[]) => JSON.parse(cli(...args, "--json")) as CostJson;
 
 const README = readFileSync(join(ROOT, "README.md"), "utf8");
-const SECTION = README.slice(README.indexOf("## Which target is cheapest?"), README.indexOf("## Performance"));
+/** The cost section, moved out of the README into docs/cost.md. */
+const SECTION = readFileSync(join(ROOT, "docs", "cost.md"), "utf8");
 
-/** The markdown table right after an HTML comment starting with `marker`: its body rows, cells trimmed. */
-function tableAfter(marker: string): string[][] {
-  const at = SECTION.indexOf(`<!-- ${marker}`);
-  expect(at, `README marker <!-- ${marker}`).to.be.greaterThan(-1);
-  const lines = SECTION.slice(at).split("\n").slice(1);
+/** The markdown table right after an HTML comment starting with `marker` in `text`: its body rows, cells trimmed. */
+function tableAfter(marker: string, text = SECTION): string[][] {
+  const at = text.indexOf(`<!-- ${marker}`);
+  expect(at, `marker <!-- ${marker}`).to.be.greaterThan(-1);
+  const lines = text.slice(at).split("\n").slice(1);
   const rows = [];
   for (const l of lines.slice(2)) {
     if (!l.startsWith("|")) break;
@@ -64,6 +65,34 @@ describe("README, charts and estimate_cost agree with npm run cost", function ()
       }
     });
   }
+
+  it("the README's choose-a-target table: ap-northeast-1 at 100k, 1M and 10M, every target", () => {
+    const rows = tableAfter("choose-table: npm run cost -- --region ap-northeast-1 ", README);
+    expect(rows.map((r) => r[0])).to.deep.equal(["100k", "1M", "10M"]);
+    for (const row of rows) {
+      const out = json("--region", "ap-northeast-1", "--requests-per-month", VOLUMES[row[0] ?? ""] ?? "");
+      expect(row.length - 1, "one column per target").to.equal(out.targets.length);
+      out.targets.forEach((c, i) => {
+        const figure = c.monthlyUsd.toFixed(2);
+        const expected = c.complete ? (c.target === out.cheapest ? `**${figure}**` : figure) : `≥ ${figure} †`;
+        expect(row[i + 1], `README choose table ${row[0]} ${c.target}`).to.equal(expected);
+      });
+    }
+  });
+
+  it("the README's choose-a-target idle column is npm run cost's idle in ap-northeast-1", () => {
+    const tokyo = json("--region", "ap-northeast-1");
+    const at = README.indexOf("| target | idle, USD/month |");
+    const rows = README.slice(at)
+      .split("\n")
+      .slice(2)
+      .filter((l, i, all) => all.slice(0, i + 1).every((x) => x.startsWith("|")));
+    for (const c of tokyo.targets.filter((t) => t.target !== "dockerhost")) {
+      const row = rows.find((r) => r.startsWith(`| \`${c.target}\``));
+      expect(row, c.target).to.be.a("string");
+      expect(row?.split("|")[2]?.trim().split(" ")[0], c.target).to.equal(c.idleMonthlyUsd.toFixed(2));
+    }
+  });
 
   it("the idle table: each region's default sizing and the prod stack", () => {
     const rows = tableAfter("cost-idle");

@@ -35,6 +35,8 @@ export const PROGRAMS = {
   faketime: { versionArgs: ["--version"], apt: "faketime" },
   // A real SSH server for the dockerhost target's host scripts (tests/dockerhost/); the package brings the ssh client.
   sshd: { versionArgs: ["-V"], apt: "openssh-server" },
+  // nftables' own syntax check for the dockerhost firewall rule set.
+  nft: { versionArgs: ["--version"], apt: "nftables" },
 } as const satisfies Record<string, ProgramSpec>;
 
 export type ProgramName = keyof typeof PROGRAMS;

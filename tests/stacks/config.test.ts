@@ -2,7 +2,7 @@
 import { readFileSync } from "node:fs";
 import { expect } from "chai";
 import { parse } from "yaml";
-import { renderPulumiYaml, renderReadme } from "../../stacks/cli/config-sync.js";
+import { CONFIG_DOC, renderConfigDoc, renderPulumiYaml } from "../../stacks/cli/config-sync.js";
 import { parseStackConfig, type RawConfig, StackConfigError } from "../../stacks/config.js";
 import { CONFIG_SCHEMA, type ConfigKeySpec } from "../../stacks/config-schema.js";
 import { thrownMessage } from "../helpers/errors.js";
@@ -252,9 +252,9 @@ describe("stack config", () => {
       }
     });
 
-    it("the README's config table is the one the schema generates", () => {
-      const text = readFileSync(new URL("../../README.md", import.meta.url), "utf8");
-      expect(renderReadme(text), "README.md is stale: run npm run config:sync").to.equal(text);
+    it("docs/configuration.md's config table is the one the schema generates", () => {
+      const text = readFileSync(new URL(`../../${CONFIG_DOC}`, import.meta.url), "utf8");
+      expect(renderConfigDoc(text), `${CONFIG_DOC} is stale: run npm run config:sync`).to.equal(text);
     });
 
     it("dev targets lambda in ap-northeast-1; prod sets production limits", () => {
