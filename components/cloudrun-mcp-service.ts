@@ -37,6 +37,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type { McpServiceArgs, McpServiceOutputs } from "../infra/core/contract.js";
 import { DEPLOY_DEFAULTS } from "../infra/core/defaults.js";
 import { CLOUD_RUN_CPUS, CLOUD_RUN_EDGES, type CloudRunEdge, cloudRunSizeProblem } from "../infra/core/sizes.js";
+import { UPSTREAM_START_GRACE_SECONDS } from "../infra/core/upstream.js";
 import { enableGoogleApis, type GoogleApi } from "../infra/google-apis.js";
 import { serverEnvironment, upstreamSidecarImage } from "../infra/server-env.js";
 import { ComponentArgsError, resolveServiceArgs } from "../infra/service-args.js";
@@ -77,6 +78,9 @@ export interface CloudRunMcpServiceArgs extends McpServiceArgs {
   edgeLogSampleRate?: number;
 }
 
+/** Startup probe period with an upstream, s: 240 / 4 = 60 probes at most. */
+const STARTUP_PERIOD_WITH_UPSTREAM = 4;
+
 /**
  * The container's probes, valid for the Cloud Run Admin API v2 `Probe` (https://cloud.google.com/run/docs/reference/rest/v2/Container#Probe,
  * the same text in @pulumi/gcp's `ServiceTemplateContainerStartupProbe`): `periodSeconds` "Must be greater or equal
@@ -86,6 +90,9 @@ export interface CloudRunMcpServiceArgs extends McpServiceArgs {
  * probe had a 3 s timeout every 2 s.
  *
  * Startup: every 2 s with a 1 s timeout, up to 15 failures (30 s), since the server listens in well under a second.
+ * With a user's MCP server (`withUpstream`, serverMode stdio or http): every 4 s, up to 60 failures (240 s,
+ * UPSTREAM_START_GRACE_SECONDS in infra/core/upstream.ts), because /health is 503 until that server has initialized
+ * (up to 60 s, MCP_UPSTREAM_READY_TIMEOUT_MS, plus a retry); 30 s would kill an instance whose server is still starting.
  * Liveness, every 30 s with a 3 s timeout, 3 failures: it only exists to restart a wedged instance. Cloud Run bills
  * the CPU and memory of every probe ("All probes are billed for CPU and memory usage consumption", same page), also
  * on idle instances under request-based billing (review finding m4). At 1 vCPU and 512 MiB, one probe rounded up to
@@ -93,10 +100,18 @@ export interface CloudRunMcpServiceArgs extends McpServiceArgs {
  * so 30 probes in an idle instance's 15 minutes are about $0.0001; every 10 s (the old period) it would be 3 times
  * that. Kept, at 30 s, because Cloud Run restarts only a crashed process, not a hung one.
  */
-export function cloudRunProbes(healthPath: string) {
+export function cloudRunProbes(healthPath: string, withUpstream = false) {
   const httpGet = { path: healthPath };
+  // With an upstream, /health is 503 until it has initialized: the startup probe waits UPSTREAM_START_GRACE_SECONDS.
+  const startupFailures = withUpstream ? UPSTREAM_START_GRACE_SECONDS / STARTUP_PERIOD_WITH_UPSTREAM : 15;
   return {
-    startupProbe: { httpGet, initialDelaySeconds: 0, periodSeconds: 2, timeoutSeconds: 1, failureThreshold: 15 },
+    startupProbe: {
+      httpGet,
+      initialDelaySeconds: 0,
+      periodSeconds: withUpstream ? STARTUP_PERIOD_WITH_UPSTREAM : 2,
+      timeoutSeconds: 1,
+      failureThreshold: startupFailures,
+    },
     livenessProbe: { httpGet, periodSeconds: 30, timeoutSeconds: 3, failureThreshold: 3 },
   };
 }
@@ -263,7 +278,7 @@ export class CloudRunMcpService extends pulumi.ComponentResource implements McpS
                 ...secretEnvsOf(CONTAINER_NAME),
               ],
               ...workspaceMounts(CONTAINER_NAME),
-              ...cloudRunProbes(a.healthPath),
+              ...cloudRunProbes(a.healthPath, upstream !== undefined),
             },
             // The user's image, sharing the instance's localhost with ours (serverUrl); no port, so no ingress.
             ...(sidecarImage !== undefined

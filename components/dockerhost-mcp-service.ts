@@ -16,6 +16,8 @@
  *    Pulumi secret): read from SSM at deploy time (`apiKeyParameterNames`, GetParameter with decryption) or given as
  *    a Pulumi secret (`apiKeys`). A changed key changes that input, so the command runs again: the server re-reads the
  *    key file on change (`MCP_API_KEYS_FILE`, as on EC2) and nginx is reloaded; no container restarts.
+ *    `${name}-secrets`: the server's secret variables (serverEnv, OTLP headers) as a root-only compose file
+ *    (components/ec2/host-files.ts `renderSecretCompose`) from standard input, merged into every compose call.
  * 5. `${name}-tls` (`user` and `localca` only): the user's certificate from standard input, or the host's local CA
  *    and a certificate it signs (components/dockerhost/tls.ts); the CA certificate (public) is the `caCertificate`
  *    output.
@@ -55,14 +57,16 @@ import type { McpServiceArgs, McpServiceOutputs } from "../infra/core/contract.j
 import { DEPLOY_DEFAULTS, EDGE_AND_APP_DEFAULTS } from "../infra/core/defaults.js";
 import type { ServerRuntime } from "../infra/core/upstream.js";
 import { buildPaths, imageBuildArgs } from "../infra/image.js";
-import { serverEnvironment } from "../infra/server-env.js";
+import { serverEnvironment, upstreamSidecarImage } from "../infra/server-env.js";
 import { ComponentArgsError, resolveServiceArgs } from "../infra/service-args.js";
 import { readKeyParameter } from "../infra/ssm-read.js";
+import { serverSecretGroups } from "../infra/upstream-secrets.js";
 import {
   DOCKERHOST_BIN,
   type DockerhostTls,
   dockerhostFiles,
   PROJECT,
+  renderSecretComposeScript,
   renderUndeployScript,
 } from "./dockerhost/host-files.js";
 import { keysStdin, normalizeKeys, renderKeyInstallScript } from "./dockerhost/keys.js";
@@ -72,7 +76,7 @@ import { asRoot, renderWriteFilesScript } from "./dockerhost/remote.js";
 import { dockerHostUrl, hostKeyCheckCommand, sshOptions, writeSshMaterial } from "./dockerhost/ssh.js";
 import { renderLocalCaScript, renderUserCertificateScript, userCertificateStdin } from "./dockerhost/tls.js";
 import { LETS_ENCRYPT_DIRECTORY } from "./ec2/acme-client.js";
-import { NGINX_IMAGE } from "./ec2/host-files.js";
+import { NGINX_IMAGE, renderSecretCompose } from "./ec2/host-files.js";
 
 export interface DockerhostMcpServiceArgs extends Omit<McpServiceArgs, "image"> {
   /** Stack name: the server image tag and the logs' `stack` label. */
@@ -231,6 +235,9 @@ export class DockerhostMcpService extends pulumi.ComponentResource implements Mc
     );
 
     const imageTag = `${PROJECT}/server:${args.stack}`;
+    // The user's MCP server (infra/core/upstream.ts): the EC2 compose file's sidecar and workspace volume.
+    const upstream = args.upstream !== undefined && args.upstream.mode !== "builtin" ? args.upstream : undefined;
+    const sidecarImage = upstreamSidecarImage(upstream);
     const files = dockerhostFiles({
       image: imageTag,
       host,
@@ -249,6 +256,14 @@ export class DockerhostMcpService extends pulumi.ComponentResource implements Mc
       maxBodyBytes: EDGE_AND_APP_DEFAULTS.maxBodyBytes,
       tls,
       logging: loggingOptions,
+      ...(upstream !== undefined
+        ? {
+            upstream: {
+              ...(sidecarImage !== undefined ? { sidecarImage } : {}),
+              ...(upstream.workspacePath !== undefined ? { workspacePath: upstream.workspacePath } : {}),
+            },
+          }
+        : {}),
     });
     const filesScript = renderWriteFilesScript(files);
     const written = new command.remote.Command(
@@ -266,6 +281,28 @@ export class DockerhostMcpService extends pulumi.ComponentResource implements Mc
         connection,
         create: asRoot(renderKeyInstallScript()),
         stdin: pulumi.secret(keyValues.apply((v) => keysStdin(normalizeKeys(v)))),
+      },
+      { parent: this, dependsOn: [written] },
+    );
+
+    // serverEnv and OTLP headers: a root-only compose file merged into every compose call (its content a secret).
+    const secretGroups = serverSecretGroups({ upstream, tracing: a.tracing });
+    const secrets = new command.remote.Command(
+      `${name}-secrets`,
+      {
+        connection,
+        create: asRoot(renderSecretComposeScript()),
+        stdin: pulumi.secret(
+          pulumi
+            .all(secretGroups.map((g) => pulumi.all(g.variables)))
+            .apply((values) =>
+              values.length === 0
+                ? ""
+                : renderSecretCompose(
+                    values.map((variables, i) => ({ service: secretGroups[i]?.container ?? "mcp", variables })),
+                  ),
+            ),
+        ),
       },
       { parent: this, dependsOn: [written] },
     );
@@ -311,7 +348,11 @@ export class DockerhostMcpService extends pulumi.ComponentResource implements Mc
       },
       onHost,
     );
-    const publicImages = [NGINX_IMAGE, ...loggingImages(logging)].map(
+    const publicImages = [
+      NGINX_IMAGE,
+      ...(sidecarImage !== undefined ? [sidecarImage] : []),
+      ...loggingImages(logging),
+    ].map(
       (image) =>
         new docker.RemoteImage(
           `${name}-${image.split("/").pop()?.split(":")[0] ?? "image"}`,
@@ -327,10 +368,14 @@ export class DockerhostMcpService extends pulumi.ComponentResource implements Mc
         connection,
         create: asRoot(DOCKERHOST_BIN.deploy),
         delete: asRoot(renderUndeployScript(imageTag)),
-        // A new image digest or any changed file reruns the deploy: compose recreates what changed.
-        triggers: [server.repoDigest, hash(filesScript)],
+        // A new image digest, any changed file or a changed secret variable reruns the deploy: compose recreates what
+        // changed. The secrets enter as a hash only (a secret, so the trigger is one too).
+        triggers: [server.repoDigest, hash(filesScript), secrets.stdin.apply((t) => hash(t ?? ""))],
       },
-      { parent: this, dependsOn: [written, keys, server, ...publicImages, ...(tlsCommand ? [tlsCommand] : [])] },
+      {
+        parent: this,
+        dependsOn: [written, keys, secrets, server, ...publicImages, ...(tlsCommand ? [tlsCommand] : [])],
+      },
     );
 
     this.url = deploy.id.apply(() => `https://${host}${a.mcpPath}`);

@@ -44,10 +44,33 @@ export const DOCKERHOST_BIN = {
 /** Docker's `local` log driver, rotated (https://docs.docker.com/engine/logging/drivers/local/). */
 export const LOCAL_LOGGING = { driver: "local", options: { "max-size": "20m", "max-file": "5" } } as const;
 
-/** A shell function `dc` running compose for this project: the v2 plugin if present, else docker-compose v1. */
+/**
+ * A shell function `dc` running compose for this project: the v2 plugin if present, else docker-compose v1; the
+ * root-only secret compose file (serverEnv, OTLP headers: {@link secretComposePath}) is merged when it exists.
+ */
 export function composeFunction(composePath: string): string {
-  const args = `-p ${PROJECT} -f ${composePath}`;
-  return `dc() { if docker compose version > /dev/null 2>&1; then docker compose ${args} "$@"; else docker-compose ${args} "$@"; fi; }`;
+  const secret = secretComposePath(composePath);
+  const files = `-f ${composePath}$([ -f ${secret} ] && echo " -f ${secret}")`;
+  return `dc() { if docker compose version > /dev/null 2>&1; then docker compose -p ${PROJECT} ${files} "$@"; else docker-compose -p ${PROJECT} ${files} "$@"; fi; }`;
+}
+
+/** Where the secret compose file lives, beside the compose file (the EC2 path, HOST.serverEnvCompose, relocated). */
+export const secretComposePath = (composePath: string) => composePath.replace(HOST.compose, HOST.serverEnvCompose);
+
+/**
+ * The secret-compose command's script: standard input (a Pulumi secret) is the compose file with the server's secret
+ * variables (components/ec2/host-files.ts renderSecretCompose); written root-only (0600 in a 0700 directory); an empty
+ * input removes it.
+ */
+export function renderSecretComposeScript(root = ""): string {
+  const path = `${root}${HOST.serverEnvCompose}`;
+  return [
+    "set -euo pipefail",
+    `install -d -m 0700 ${path.slice(0, path.lastIndexOf("/"))}`,
+    `(umask 077; cat > ${path}.new)`,
+    `if [ -s ${path}.new ]; then mv -f ${path}.new ${path}; else rm -f ${path}.new ${path}; fi`,
+    'echo "mcp-anywhere-secrets: written"',
+  ].join("\n");
 }
 
 const script = (lines: string[]) => `#!/bin/bash\nset -euo pipefail\n${lines.join("\n")}\n`;

@@ -21,6 +21,7 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import type { AwsContext } from "../../infra/aws-context.js";
 import { EDGE_AND_APP_DEFAULTS } from "../../infra/core/defaults.js";
+import { UPSTREAM_START_GRACE_SECONDS } from "../../infra/core/upstream.js";
 import { assumeRolePolicy, policyDocument, runtimeRolePolicy } from "../../infra/iam.js";
 import { CONTAINER_PORT } from "./alb.js";
 import { type EfsWorkspace, efsClientStatement, efsFileSystemPolicy } from "./efs.js";
@@ -276,7 +277,8 @@ export function ecsService(name: string, args: EcsArgs, parent: pulumi.Resource)
             interval: 15,
             timeout: 5,
             retries: 3,
-            startPeriod: 10,
+            // With the user's server, /health is 503 until it has initialized (infra/core/upstream.ts).
+            startPeriod: u !== undefined ? UPSTREAM_START_GRACE_SECONDS : 10,
           },
           stopTimeout: STOP_TIMEOUT_SECONDS,
         },
@@ -361,7 +363,8 @@ export function ecsService(name: string, args: EcsArgs, parent: pulumi.Resource)
       // stable (the deployment completed; a rollback is reported as a failure). Default false:
       // @pulumi/aws ecs/service.d.ts `waitForSteadyState`.
       waitForSteadyState: true,
-      healthCheckGracePeriodSeconds: 30,
+      // Also covers the ALB's health check while the user's server starts (UPSTREAM_START_GRACE_SECONDS).
+      healthCheckGracePeriodSeconds: u !== undefined ? UPSTREAM_START_GRACE_SECONDS : 30,
       propagateTags: "SERVICE",
       tags,
     },

@@ -63,6 +63,17 @@ export const UPSTREAM_DEFAULTS = {
 } as const;
 
 /**
+ * How long the platforms' health checks give a container with an upstream (stdio or http mode) to start before a
+ * failed check counts, seconds. Our `/health` answers 503 until the upstream has answered `initialize`, which may take
+ * up to {@link UPSTREAM_DEFAULTS}.readyTimeoutMs (60 s; a first `npx -y`/`uvx` download, Serena's start) and, when a
+ * start fails, a retry after the backoff; builtin mode is ready in well under a second. 240 s is the longest startup
+ * probe Cloud Run accepts (`failureThreshold` × `periodSeconds` ≤ 240 s, "Configure container health checks for
+ * services", https://cloud.google.com/run/docs/configuring/healthchecks) and within ECS's container health-check
+ * `startPeriod` limit of 300 s (https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_HealthCheck.html).
+ */
+export const UPSTREAM_START_GRACE_SECONDS = 240;
+
+/**
  * The upstream part of every component's Args (infra/core/contract.ts `McpServiceArgs.upstream`). Unset: builtin.
  * Secrets (`env`) travel as Pulumi secrets into the container's environment and are never exported.
  */

@@ -20,7 +20,7 @@
  * JSON-RPC ids: the caller's id lives only on the front (each HTTP request has its own server and transport, which
  * answer with the caller's id). The forwarded request gets a fresh id from the shared client, and the SDK's request-id
  * correlation maps the upstream's response back to the one pending promise of that request: many callers, one
- * connection, and responses never cross (tests/server/upstream/bridge-concurrency.test.ts).
+ * connection, and responses never cross (tests/server/upstream/bridge-everything.test.ts, "serves 24 concurrent callers").
  *
  * Progress: the forwarded request always carries a progressToken of ours (so that progress resets the timeout;
  * ./progress.ts routes the updates); when the caller sent a `progressToken`, each upstream `notifications/progress` is

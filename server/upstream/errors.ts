@@ -4,11 +4,13 @@
  * - Our per-call timeout (`MCP_UPSTREAM_TIMEOUT_MS`): {@link UPSTREAM_TIMEOUT} (-32001, the code the MCP SDKs have
  *   long used for a request timeout), naming the method and the limit; the SDK has already sent
  *   `notifications/cancelled` to the child.
+ * - http mode, an HTTP error status from the upstream (`SdkHttpError`, e.g. 413 for a body over its own limit):
+ *   -32603 "Upstream MCP server answered <method> with HTTP <status>", with its short reason.
  * - Anything else (the child exited mid-call, the connection closed, a sidecar refused the connection): -32603
  *   "upstream MCP server unavailable", with a short reason and no stack.
  * JSON-RPC 2.0 error object: https://www.jsonrpc.org/specification#error_object
  */
-import { ProtocolError, SdkError, SdkErrorCode } from "@modelcontextprotocol/client";
+import { ProtocolError, SdkError, SdkErrorCode, SdkHttpError } from "@modelcontextprotocol/client";
 
 /** JSON-RPC code for "the upstream did not answer in time" (implementation-defined server error range). */
 export const UPSTREAM_TIMEOUT = -32001;
@@ -48,5 +50,10 @@ export function upstreamTimeout(method: string, timeoutMs: number): ProtocolErro
 export function toCallerError(err: unknown, method: string, timeoutMs: number): ProtocolError {
   if (err instanceof ProtocolError) return err;
   if (err instanceof SdkError && err.code === SdkErrorCode.RequestTimeout) return upstreamTimeout(method, timeoutMs);
+  if (err instanceof SdkHttpError)
+    return new ProtocolError(
+      INTERNAL_ERROR,
+      `Upstream MCP server answered ${method} with HTTP ${err.status}: ${shortReason(err)}`,
+    );
   return new ProtocolError(INTERNAL_ERROR, `Upstream MCP server unavailable: ${shortReason(err)}`);
 }

@@ -13,7 +13,7 @@
  * child that stayed ready for at least restartMaxMs before it failed counts as healthy and starts the count again.
  * Every transition is logged (`upstream ready`, `upstream unavailable; restarting`).
  */
-import type { Client } from "@modelcontextprotocol/client";
+import { type Client, ProtocolError, SdkHttpError } from "@modelcontextprotocol/client";
 import type { Logger } from "pino";
 import { UPSTREAM_DEFAULTS } from "../../infra/core/upstream.js";
 import type { UpstreamLink } from "./bridge.js";
@@ -64,6 +64,8 @@ export class UpstreamSupervisor implements UpstreamLink {
   private generation = 0;
   private timer: NodeJS.Timeout | undefined;
   private closed = false;
+  /** A `ping` after an HTTP error answer is under way (http mode, {@link noteCallFailure}). */
+  private probing = false;
   private readonly minMs: number;
   private readonly maxMs: number;
 
@@ -109,12 +111,36 @@ export class UpstreamSupervisor implements UpstreamLink {
   }
 
   /**
-   * A forwarded call failed. In http mode a failure that is not the upstream's own JSON-RPC answer (connection
-   * refused, a lost session) means the sidecar or child is gone: reconnect. (stdio notices an exit by itself.)
+   * A forwarded call failed. In http mode a failure that is not the upstream's own JSON-RPC answer may mean the sidecar
+   * or child is gone (stdio notices an exit by itself):
+   * - no HTTP answer at all (connection refused or reset): reconnect at once;
+   * - an HTTP error status (`SdkHttpError`: a 413 for a body over the upstream's own limit, a 500 from one handler, or
+   *   a 400/404 for a session the upstream no longer knows after it restarted): the upstream is alive but the session
+   *   may not be, so one `ping` on the shared client decides: answered (even with a JSON-RPC error), the connection
+   *   stays and so does a stateful upstream's state and every other caller's call in flight; not answered, reconnect.
+   *   One probe at a time; the ping's timeout is MCP_UPSTREAM_TIMEOUT_MS.
    */
   noteCallFailure(err: unknown): void {
     if (this.config.mode !== "http" || this.state !== "ready" || isUpstreamAnswer(err)) return;
-    this.fail(this.generation, { code: null, signal: null, reason: `call failed: ${shortReason(err)}` });
+    const gen = this.generation;
+    const lost = (reason: unknown) =>
+      this.fail(gen, { code: null, signal: null, reason: `call failed: ${shortReason(reason)}` });
+    const client = this.conn?.client;
+    if (!(err instanceof SdkHttpError) || !client) {
+      lost(err);
+      return;
+    }
+    if (this.probing) return;
+    this.probing = true;
+    client
+      .ping({ timeout: this.config.timeoutMs })
+      .then(
+        () => {},
+        (pingErr: unknown) => (pingErr instanceof ProtocolError ? undefined : lost(err)),
+      )
+      .finally(() => {
+        this.probing = false;
+      });
   }
 
   /** Stops restarting, closes the client and stops the child (SIGTERM, then SIGKILL after a grace). */

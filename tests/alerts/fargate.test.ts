@@ -30,6 +30,40 @@ describe("guardrails: fargate alarms", function () {
     expect(costLine(run, "CloudWatch alarm metrics")?.quantity).to.equal(billedAlarmMetrics(run)).and.equal(8);
   });
 
+  it("WAF dimensions are the web ACL's and its rate rules' metric names, with no Region (CLOUDFRONT scope)", async () => {
+    const run = await runStack("prod", { "mcp-anywhere:alertEmail": EMAIL });
+    const acl = run.mocks.one("aws:wafv2/webAcl:WebAcl").inputs as {
+      visibilityConfig: { metricName: string };
+      rules: {
+        action?: { block?: { customResponse?: { responseCode: number } } };
+        visibilityConfig: { metricName: string };
+      }[];
+    };
+    const rules429 = acl.rules
+      .filter((r) => r.action?.block?.customResponse?.responseCode === 429)
+      .map((r) => r.visibilityConfig.metricName);
+    const dims = Object.values(dimensions(alarm(run, "429-rate")));
+    for (const d of dims) expect(Object.keys(d).sort()).to.deep.equal(["Rule", "WebACL"]);
+    expect(new Set(dims.map((d) => d.WebACL))).to.deep.equal(new Set([acl.visibilityConfig.metricName]));
+    expect(dims.map((d) => d.Rule).filter((r) => r !== "ALL")).to.deep.equal(rules429);
+  });
+
+  it("each created topic lets only this account's CloudWatch alarms publish, in the topic's own Region", async () => {
+    const run = await runStack("prod", { "mcp-anywhere:alertEmail": EMAIL });
+    const policies = run.mocks.ofType(T.topicPolicy);
+    expect(policies.map((p) => p.inputs.region)).to.deep.equal([undefined, "us-east-1"]);
+    for (const p of policies) {
+      const doc = JSON.parse(p.inputs.policy as string) as { Statement: Record<string, unknown>[] };
+      expect(doc.Statement).to.have.length(1);
+      expect(doc.Statement[0]).to.deep.include({
+        Effect: "Allow",
+        Principal: { Service: "cloudwatch.amazonaws.com" },
+        Action: "SNS:Publish",
+      });
+      expect(doc.Statement[0]?.Condition).to.have.nested.property("StringEquals.aws:SourceAccount");
+    }
+  });
+
   it("a topic in another Region than the stack, with no e-mail: no alarm, and a warning", async () => {
     const run = await runStack("prod", { "mcp-anywhere:alertSnsTopicArn": "arn:aws:sns:eu-west-1:123456789012:ops" });
     expect(run.mocks.ofType(T.alarm)).to.have.length(0);

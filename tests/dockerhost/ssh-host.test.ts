@@ -29,6 +29,7 @@ import {
   DOCKERHOST_BIN,
   dockerhostFiles,
   PROJECT,
+  renderSecretComposeScript,
   renderUndeployScript,
 } from "../../components/dockerhost/host-files.js";
 import { keysStdin, renderKeyInstallScript } from "../../components/dockerhost/keys.js";
@@ -202,6 +203,17 @@ describe("the dockerhost target over a real SSH connection, in a real Docker eng
     expect(readFileSync(join(root, "etc/mcp-anywhere/nginx/keys.map"), "utf8")).to.match(/^map \$mcp_key/);
   });
 
+  it("writes the secret compose file (serverEnv, OTLP headers) root-only from standard input", () => {
+    const out = ok(
+      asRoot(renderSecretComposeScript(root)),
+      "services:\n  mcp:\n    environment:\n      MCP_TEST_SECRET: s3cr3t-from-stdin\n",
+    );
+    expect(out).to.include("written");
+    const file = statSync(join(root, "etc/mcp-anywhere/secrets/server-env.yaml"));
+    expect([file.mode & 0o777, file.uid]).to.deep.equal([0o600, 0]);
+    expect(statSync(join(root, "etc/mcp-anywhere/secrets")).mode & 0o777).to.equal(0o700);
+  });
+
   it("deploys with compose and serves the SDK client over HTTPS through nginx, trusting the host's CA", async () => {
     expect(ok(asRoot(`${root}${DOCKERHOST_BIN.deploy}`))).to.include("mcp-anywhere-deploy: up");
     const t0 = Date.now();
@@ -230,6 +242,16 @@ describe("the dockerhost target over a real SSH connection, in a real Docker eng
       body: JSON.stringify(INITIALIZE),
     });
     expect(wrong.status).to.equal(401);
+    // The secret compose file was merged: the variable reached the server's container.
+    const mcp = docker([
+      "ps",
+      "-q",
+      "--filter",
+      `label=com.docker.compose.project=${PROJECT}`,
+      "--filter",
+      "label=com.docker.compose.service=mcp",
+    ]);
+    expect(docker(["inspect", "-f", "{{json .Config.Env}}", mcp])).to.include("MCP_TEST_SECRET=s3cr3t-from-stdin");
   });
 
   it("a Node client trusts the local CA through NODE_EXTRA_CA_CERTS, as npm run connect says", () => {

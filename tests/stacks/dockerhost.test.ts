@@ -240,6 +240,34 @@ describe("stack program: dockerhost target", function () {
     });
   });
 
+  it("your own MCP server: the EC2 compose file's sidecar and workspace volume, serverEnv root-only as a secret", async () => {
+    const token = randomBytes(20).toString("hex");
+    const run = await runStack("dev", {
+      ...BASE,
+      "mcp-anywhere:serverMode": "http",
+      "mcp-anywhere:serverImage": "ghcr.io/example/mcp-server:1.2.3",
+      "mcp-anywhere:serverUrl": "http://upstream:3000/mcp",
+      "mcp-anywhere:serverWorkspace": "/workspace",
+      "mcp-anywhere:serverEnv": JSON.stringify([`API_TOKEN=${token}`]),
+    });
+    const compose = parse(writtenFiles(run.mocks).get("/etc/mcp-anywhere/compose.yaml") ?? "") as {
+      services: Record<string, Record<string, unknown>>;
+      volumes?: Record<string, unknown>;
+    };
+    expect(compose.services.upstream?.image).to.equal("ghcr.io/example/mcp-server:1.2.3");
+    expect(compose.services.upstream?.volumes).to.deep.equal(["workspace:/workspace"]);
+    expect(compose.services.upstream?.logging).to.deep.include({ driver: "local" });
+    expect(run.mocks.ofType(T.remoteImage).map((r) => r.inputs.name)).to.include("ghcr.io/example/mcp-server:1.2.3");
+    const secrets = command(run.mocks, "secrets");
+    expect(isSecretInput(secrets.inputs.stdin)).to.equal(true);
+    expect(parse(String(unwrapInput(secrets.inputs.stdin)))).to.deep.equal({
+      services: { upstream: { environment: { API_TOKEN: token } } },
+    });
+    expect(script(secrets)).to.include("(umask 077; cat > /etc/mcp-anywhere/secrets/server-env.yaml.new)");
+    expect(dependsOnName(command(run.mocks, "deploy"), secrets)).to.equal(true);
+    for (const t of await plainTexts(run)) expect(t.includes(token), "serverEnv value in plain text").to.equal(false);
+  });
+
   it("user certificate: chain and key go as a secret on standard input", async () => {
     const run = await runStack("dev", {
       ...BASE,

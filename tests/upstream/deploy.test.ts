@@ -5,7 +5,7 @@
  */
 import { expect } from "chai";
 import { parse } from "yaml";
-import { UPSTREAM_ENV } from "../../infra/core/upstream.js";
+import { UPSTREAM_DEFAULTS, UPSTREAM_ENV } from "../../infra/core/upstream.js";
 import {
   GCP_PROJECT,
   inputsOf as inputs,
@@ -346,6 +346,48 @@ describe("bring your own MCP server: deployed config per target", function () {
       const secretCompose = parse(String(plain(inputs(p).value))) as { services: Record<string, ComposeService> };
       expect(secretCompose.services.upstream?.environment).to.deep.equal({ API_TOKEN: SECRET });
       await expectSecretNowherePlain(run);
+    });
+  });
+
+  describe("health checks give the user's server time to initialize (/health is 503 until then)", () => {
+    /** How long the server gives a starting upstream to answer initialize, ms. */
+    const readyBudgetMs = UPSTREAM_DEFAULTS.readyTimeoutMs;
+    interface Probe {
+      periodSeconds: number;
+      failureThreshold: number;
+      initialDelaySeconds?: number;
+    }
+    const startupProbe = (m: PulumiMocks) =>
+      (plain(inputs(m.one(T.run)).template) as { containers: { startupProbe: Probe }[] }).containers[0]
+        ?.startupProbe as Probe;
+    const ecsHealth = (m: PulumiMocks) =>
+      (
+        JSON.parse(String(plain(inputs(m.one(T.taskDef)).containerDefinitions))) as {
+          healthCheck: { startPeriod: number };
+        }[]
+      )[0]?.healthCheck.startPeriod ?? 0;
+    const grace = (m: PulumiMocks) =>
+      Number(plain(inputs(m.one("aws:ecs/service:Service")).healthCheckGracePeriodSeconds));
+
+    it("cloudrun: the startup probe waits longer than the ready timeout (at most Cloud Run's 240 s)", async () => {
+      const run = await runStack("dev", { [k("target")]: "cloudrun", "gcp:project": GCP_PROJECT, ...STDIO });
+      const p = startupProbe(run.mocks);
+      const budget = (p.initialDelaySeconds ?? 0) + p.periodSeconds * p.failureThreshold;
+      expect(budget * 1000).to.be.greaterThan(readyBudgetMs);
+      expect(budget).to.be.at.most(240);
+      const builtin = startupProbe(
+        (await runStack("dev", { [k("target")]: "cloudrun", "gcp:project": GCP_PROJECT })).mocks,
+      );
+      expect(builtin.periodSeconds * builtin.failureThreshold, "builtin keeps its short probe").to.equal(30);
+    });
+
+    it("fargate: the container health check and the service grace outlast the ready timeout", async () => {
+      const run = await runStack("dev", { [k("target")]: "fargate", ...STDIO });
+      expect(ecsHealth(run.mocks) * 1000).to.be.greaterThan(readyBudgetMs);
+      expect(ecsHealth(run.mocks)).to.be.at.most(300);
+      expect(grace(run.mocks) * 1000).to.be.greaterThan(readyBudgetMs);
+      const builtin = (await runStack("dev", { [k("target")]: "fargate" })).mocks;
+      expect([ecsHealth(builtin), grace(builtin)]).to.deep.equal([10, 30]);
     });
   });
 });
