@@ -2,20 +2,63 @@
  * Starting and stopping an upstream child process that we spawn ourselves (http mode with a command; stdio children
  * are spawned by the SDK's StdioClientTransport with the same environment rule).
  *
- * Environment: the SDK's safe default (`getDefaultEnvironment()` of @modelcontextprotocol/client/stdio: HOME, LOGNAME,
- * PATH, SHELL, TERM, USER on POSIX) plus `MCP_UPSTREAM_ENV`, and nothing else: the child never sees this server's
- * API keys (MCP_API_KEYS*), AWS credentials or any other variable of ours unless the operator puts it in
- * MCP_UPSTREAM_ENV.
+ * Environment ({@link childEnvironment}): the SDK's safe default (`getDefaultEnvironment()` of
+ * @modelcontextprotocol/client/stdio: HOME, LOGNAME, PATH, SHELL, TERM, USER on POSIX), the image's runtime settings
+ * ({@link RUNTIME_VARIABLE}: where uv and npm cache, locale, time zone), a writable HOME, and `MCP_UPSTREAM_ENV`, and
+ * nothing else: the child never sees this server's API keys (MCP_API_KEYS*), AWS credentials or any other variable of
+ * ours unless the operator puts it in MCP_UPSTREAM_ENV.
  */
 import { type ChildProcess, spawn } from "node:child_process";
+import { accessSync, constants, mkdirSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { getDefaultEnvironment } from "@modelcontextprotocol/client/stdio";
 
 /** Grace between SIGTERM and SIGKILL when stopping a child we spawned, ms. */
 export const CHILD_KILL_GRACE_MS = 5000;
 
-/** The child's environment: the SDK's safe default plus `extra` (extra wins). */
-export function childEnvironment(extra: Readonly<Record<string, string>>): Record<string, string> {
-  return { ...getDefaultEnvironment(), ...extra };
+/**
+ * Variables of this process the child inherits: the runtime settings server/Dockerfile bakes into the image for
+ * `uvx` and `npx` servers (UV_CACHE_DIR, UV_TOOL_DIR, UV_PYTHON_*, npm_config_cache, …), the locale and the time zone.
+ * None of them is a secret; our own variables (MCP_*, AWS_*) never match.
+ */
+export const RUNTIME_VARIABLE = /^(UV_[A-Z_]+|npm_config_cache|PYTHON[A-Z_]*|LANG|LC_ALL|TZ)$/;
+
+/** Whether this process may write to `path` (false when it is missing or on a read-only file system). */
+function isWritable(path: string): boolean {
+  try {
+    accessSync(path, constants.W_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * A HOME the child can write to: this process's HOME when it is writable (a developer's machine), else
+ * `<tmpdir>/mcp-upstream-home`, created 0700. The image's root file system is read-only on EC2 and Fargate and only
+ * /tmp is writable on Lambda, while servers write under HOME as they start (npx's cache, uv's tools, Serena's
+ * ~/.serena). `MCP_UPSTREAM_ENV` may set another (e.g. `HOME=/workspace/.home` to keep it across restarts).
+ */
+export function writableHome(home: string | undefined = process.env.HOME, canWrite = isWritable): string {
+  if (home && canWrite(home)) return home;
+  const fallback = join(tmpdir(), "mcp-upstream-home");
+  mkdirSync(fallback, { recursive: true, mode: 0o700 });
+  return fallback;
+}
+
+/**
+ * The child's environment: the SDK's safe default, the runtime settings ({@link RUNTIME_VARIABLE}), a writable HOME
+ * ({@link writableHome}) and `extra` (MCP_UPSTREAM_ENV), in that order of precedence (extra wins).
+ */
+export function childEnvironment(
+  extra: Readonly<Record<string, string>>,
+  parent: NodeJS.ProcessEnv = process.env,
+): Record<string, string> {
+  const runtime = Object.fromEntries(
+    Object.entries(parent).filter((e): e is [string, string] => RUNTIME_VARIABLE.test(e[0]) && e[1] !== undefined),
+  );
+  return { ...getDefaultEnvironment(), ...runtime, HOME: writableHome(parent.HOME), ...extra };
 }
 
 /** How a child ended. */

@@ -14,7 +14,7 @@ import { StdioClientTransport } from "@modelcontextprotocol/client/stdio";
 import type { Logger } from "pino";
 import type { UpstreamConfig } from "../config.js";
 import { SERVER_NAME, SERVER_VERSION } from "../mcp/runtime.js";
-import { type ChildExit, describeExit, spawnChild, stopChild, waitForUrl } from "./child-process.js";
+import { type ChildExit, childEnvironment, describeExit, spawnChild, stopChild, waitForUrl } from "./child-process.js";
 import { shortReason } from "./errors.js";
 import { logOutputLines } from "./output-log.js";
 import { routeProgress } from "./progress.js";
@@ -97,7 +97,13 @@ async function within<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
 /** stdio: spawn via the SDK transport and initialize. @throws when the spawn fails or initialize is late. */
 export async function connectStdio(cfg: ActiveUpstream, deps: ConnectDeps): Promise<Connection> {
   const [command = "", ...args] = cfg.command;
-  const transport = new StdioClientTransport({ command, args, env: { ...cfg.env }, cwd: cfg.cwd, stderr: "pipe" });
+  const transport = new StdioClientTransport({
+    command,
+    args,
+    env: childEnvironment(cfg.env),
+    cwd: cfg.cwd,
+    stderr: "pipe",
+  });
   let exit: ChildExit | undefined;
   let child: ChildProcess | undefined;
   // The SDK does not report the exit status; read it from the process it spawned (a private field, checked).
