@@ -333,7 +333,13 @@ export class DockerhostMcpService extends pulumi.ComponentResource implements Mc
     this.dockerHost = dockerHostUrl(ssh);
     const provider = new docker.Provider(
       `${name}-docker`,
-      { host: this.dockerHost, sshOpts: pulumi.unsecret(sshFiles.apply(sshOptions)) },
+      {
+        host: this.dockerHost,
+        sshOpts: pulumi.unsecret(sshFiles.apply(sshOptions)),
+        // A fresh host has no Docker until the preparation step installs it, which runs after the provider is
+        // configured; the images below wait for that step, so the provider must not refuse to configure before it.
+        disableDockerDaemonCheck: true,
+      },
       { parent: this, dependsOn: [prepare] },
     );
     const onHost = { parent: this, provider, dependsOn: [prepare] };

@@ -109,7 +109,8 @@ const list = (
 
 const DNS_NAME = /^([a-z0-9]([a-z0-9-]*[a-z0-9])?\.)+[a-z]{2,}$/;
 /** A dockerhost address: an IPv4 literal or a DNS name (letters, digits, dots, hyphens). */
-const HOST_ADDRESS = /^((25[0-5]|2[0-4]\d|1?\d?\d)(\.(25[0-5]|2[0-4]\d|1?\d?\d)){3}|([A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?\.)*[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)$/;
+const HOST_ADDRESS =
+  /^((25[0-5]|2[0-4]\d|1?\d?\d)(\.(25[0-5]|2[0-4]\d|1?\d?\d)){3}|([A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?\.)*[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)$/;
 const IPV4_CIDR = /^(25[0-5]|2[0-4]\d|1?\d?\d)(\.(25[0-5]|2[0-4]\d|1?\d?\d)){3}\/(\d|[12]\d|3[0-2])$/;
 /** SSM parameter names: https://docs.aws.amazon.com/systems-manager/latest/userguide/sysman-paramstore-su-create.html */
 const SSM_NAME = /^\/?[A-Za-z0-9_.\-/]{1,2011}$/;
@@ -537,6 +538,28 @@ export const CONFIG_SCHEMA = {
     allowed: "an absolute path such as /var/lib/mcp-anywhere",
     example: "/srv/mcp-anywhere",
   },
+  dockerhostSmtpHost: optional(
+    /^[A-Za-z0-9.-]+:\d{1,5}$/,
+    "host:port of an SMTP server, such as smtp.example.com:587",
+    "Docker host, dockerhostLogging=local with alertEmail: the SMTP server Grafana sends alert e-mail through; empty: alerts show in Grafana only.",
+    "smtp.example.com:587",
+  ),
+  dockerhostSmtpUser: optional(
+    /^[^\s]{1,256}$/,
+    "an SMTP user name",
+    "Docker host: the SMTP user for Grafana's alert e-mail; empty: no login.",
+    "alerts@example.com",
+  ),
+  dockerhostSmtpPassword: {
+    ...optional(/^.{1,256}$/, "an SMTP password", "Docker host: the SMTP password for Grafana's alert e-mail.", "s3cret"),
+    secret: true,
+  },
+  dockerhostSmtpFrom: optional(
+    /^[^@\s]+@[^@\s]+\.[a-zA-Z]{2,}$/,
+    "an e-mail address",
+    "Docker host: the sender of Grafana's alert e-mail; empty: dockerhostSmtpUser.",
+    "grafana@example.com",
+  ),
   alertEmail: optional(
     /^[^@\s]+@[^@\s]+\.[a-zA-Z]{2,}$/,
     "an e-mail address",

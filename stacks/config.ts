@@ -130,6 +130,8 @@ export interface StackConfig {
     logging: "none" | "local" | "remote";
     lokiUrl: string | undefined;
     dataDir: string;
+    /** Grafana's alert e-mail (logging local + alertEmail); `password` is secret. undefined: alerts in Grafana only. */
+    smtp: { host: string; user: string | undefined; password: string | undefined; from: string | undefined } | undefined;
   };
   fargate: {
     /** vCPU per task. */
@@ -462,6 +464,11 @@ function dockerhostWarnings(c: StackConfig): string[] {
       `${k("dockerhostTls")}=letsencrypt with the private address ${d.address}: Let's Encrypt validates over the internet and cannot reach it, so the edge keeps a self-signed certificate; use ${k("dockerhostTls")}=localca for a LAN-only host`,
     );
   }
+  if (d.logging === "local" && c.alerts.email !== undefined && d.smtp === undefined) {
+    warnings.push(
+      `${k("alertEmail")} with ${k("dockerhostLogging")}=local: Grafana evaluates the alert rules but cannot send e-mail without ${k("dockerhostSmtpHost")}; the alerts show in Grafana only`,
+    );
+  }
   if (d.keySource === "config" && c.apiKeyParameterNames.length > 0) {
     warnings.push(
       `${k("apiKeyParameterNames")} is ignored with ${k("dockerhostKeySource")}=config: the keys come from ${k("dockerhostApiKeys")} only`,
@@ -602,6 +609,15 @@ function toStackConfig(c: Decoded, project: string, stack: string): StackConfig 
       logging: c.dockerhostLogging as StackConfig["dockerhost"]["logging"],
       lokiUrl: orUndefined(c.dockerhostLokiUrl),
       dataDir: c.dockerhostDataDir,
+      smtp:
+        c.dockerhostSmtpHost === ""
+          ? undefined
+          : {
+              host: c.dockerhostSmtpHost,
+              user: orUndefined(c.dockerhostSmtpUser),
+              password: orUndefined(c.dockerhostSmtpPassword),
+              from: orUndefined(c.dockerhostSmtpFrom),
+            },
     },
     usage: {
       requestsPerMonth: c.usageRequestsPerMonth,

@@ -42,7 +42,7 @@ describe("dockerhost logging configs (Loki, Alloy, Grafana) and firewall", () =>
     const c = parse(renderLokiConfig(14)) as Record<string, Record<string, unknown>>;
     expect(c.limits_config).to.deep.equal({ retention_period: "336h" });
     expect(c.compactor).to.include({ retention_enabled: true, delete_request_store: "filesystem" });
-    const schema = (c.schema_config?.configs as Record<string, unknown>[])[0];
+    const schema = (c.schema_config?.configs as Record<string, unknown>[] | undefined)?.[0];
     expect(schema).to.include({ store: "tsdb", schema: "v13", object_store: "filesystem" });
     expect(c.auth_enabled).to.equal(false);
   });

@@ -7,6 +7,7 @@ import { generateKeyPairSync, randomBytes } from "node:crypto";
 import { expect } from "chai";
 import { parse } from "yaml";
 import { dockerhostTlsStatus } from "../../components/dockerhost-mcp-service.js";
+import { parseStackConfig } from "../../stacks/config.js";
 import {
   inputsOf,
   isSecretInput,
@@ -126,7 +127,7 @@ describe("stack program: dockerhost target", function () {
       expect(Object.keys(compose.services)).to.have.members(["mcp", "nginx"]);
       expect(compose.services.mcp?.image).to.equal("mcp-anywhere/server:dev");
       expect(compose.services.mcp?.logging).to.deep.include({ driver: "local" });
-      expect((compose.services.mcp?.environment as Record<string, string>).MCP_TARGET).to.equal("dockerhost");
+      expect(compose.services.mcp?.environment).to.deep.include({ MCP_TARGET: "dockerhost" });
       expect(compose.services.nginx?.ports).to.deep.equal(["80:80", "443:443"]);
       expect(files.get("/etc/mcp-anywhere/nginx/nginx.conf")).to.include("server_name 192.0.2.10;");
       expect(files.get("/usr/local/bin/mcp-anywhere-cert")).to.match(/"identifier\\?": ?\\?"192\.0\.2\.10/);
@@ -278,6 +279,43 @@ describe("stack program: dockerhost target", function () {
     });
     expect(isSecretInput(command(run.mocks, "tls").inputs.stdin)).to.equal(true);
     for (const t of await plainTexts(run)) expect(t.includes("MIGHsecretkeybody")).to.equal(false);
+  });
+
+  describe("config rules", () => {
+    const problems = (extra: Record<string, string>) => {
+      try {
+        parseStackConfig({ "aws:region": "ap-northeast-1", ...BASE, ...extra }, "mcp-anywhere", "dev");
+        return "";
+      } catch (e) {
+        return String(e);
+      }
+    };
+    it("names the key and what is allowed for every combination that cannot work", () => {
+      expect(problems({ "mcp-anywhere:dockerhostTls": "user" })).to.include(
+        "mcp-anywhere:dockerhostTls=user needs both mcp-anywhere:dockerhostCertificate and mcp-anywhere:dockerhostCertificateKey",
+      );
+      expect(problems({ "mcp-anywhere:dockerhostKeySource": "config" })).to.include(
+        "mcp-anywhere:dockerhostKeySource=config needs mcp-anywhere:dockerhostApiKeys",
+      );
+      expect(problems({ "mcp-anywhere:dockerhostApiKeys": '["0123456789abcdef0123"]' })).to.include(
+        "mcp-anywhere:dockerhostApiKeys is set but mcp-anywhere:dockerhostKeySource=ssm",
+      );
+      expect(problems({ "mcp-anywhere:dockerhostLogging": "remote" })).to.include(
+        "mcp-anywhere:dockerhostLogging=remote needs mcp-anywhere:dockerhostLokiUrl",
+      );
+      expect(problems({ "mcp-anywhere:dockerhostSshPrivateKey": "not a key" })).to.include(
+        "mcp-anywhere:dockerhostSshPrivateKey=[secret] is invalid",
+      );
+      expect(problems({})).to.equal("");
+    });
+    it("warns that Let's Encrypt cannot reach a private address, and suggests localca", () => {
+      const c = parseStackConfig(
+        { "aws:region": "ap-northeast-1", ...BASE, "mcp-anywhere:dockerhostAddress": "192.168.1.20" },
+        "mcp-anywhere",
+        "dev",
+      );
+      expect(c.warnings.join("\n")).to.match(/private address 192\.168\.1\.20.*dockerhostTls=localca/);
+    });
   });
 
   it("refuses a dockerhost stack without an address, naming the key", async () => {
