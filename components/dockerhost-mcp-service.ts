@@ -16,7 +16,7 @@
  *    Pulumi secret): read from SSM at deploy time (`apiKeyParameterNames`, GetParameter with decryption) or given as
  *    a Pulumi secret (`apiKeys`). A changed key changes that input, so the command runs again: the server re-reads the
  *    key file on change (`MCP_API_KEYS_FILE`, as on EC2) and nginx is reloaded; no container restarts.
- *    `${name}-secrets`: the server's secret variables (serverEnv, OTLP headers) as a root-only compose file
+ *    `${name}-secrets`: the secret variables (serverEnv, OTLP headers, Grafana's SMTP password) as a root-only compose file
  *    (components/ec2/host-files.ts `renderSecretCompose`) from standard input, merged into every compose call.
  * 5. `${name}-tls` (`user` and `localca` only): the user's certificate from standard input, or the host's local CA
  *    and a certificate it signs (components/dockerhost/tls.ts); the CA certificate (public) is the `caCertificate`
@@ -70,7 +70,7 @@ import {
   renderUndeployScript,
 } from "./dockerhost/host-files.js";
 import { keysStdin, normalizeKeys, renderKeyInstallScript } from "./dockerhost/keys.js";
-import { LOGGING_IMAGES } from "./dockerhost/logging.js";
+import { LOGGING_IMAGES, type LoggingAlerts } from "./dockerhost/logging.js";
 import { renderPrepareScript, renderTeardownScript } from "./dockerhost/prepare.js";
 import { asRoot, renderWriteFilesScript } from "./dockerhost/remote.js";
 import { dockerHostUrl, hostKeyCheckCommand, sshOptions, writeSshMaterial } from "./dockerhost/ssh.js";
@@ -119,6 +119,10 @@ export interface DockerhostMcpServiceArgs extends Omit<McpServiceArgs, "image"> 
   dataDir?: string;
   /** server/Dockerfile `MCP_RUNTIME`. @default "node" */
   runtime?: ServerRuntime;
+  /** With `logging: "local"`: Grafana alert rules and an e-mail contact point. @default none */
+  alerts?: LoggingAlerts;
+  /** Grafana's SMTP server for the alert e-mail; `password` a Pulumi secret. @default none (alerts in Grafana only) */
+  smtp?: { host: string; user?: string; password?: pulumi.Input<string>; from?: string };
 }
 
 const CIDR = /^(\d{1,3})(\.\d{1,3}){3}\/(\d|[12]\d|3[0-2])$/;
@@ -197,6 +201,10 @@ export class DockerhostMcpService extends pulumi.ComponentResource implements Mc
       dataDir,
       stack: args.stack,
       host,
+      ...(logging === "local" && args.alerts ? { alerts: args.alerts } : {}),
+      ...(logging === "local" && args.smtp
+        ? { smtp: { host: args.smtp.host, user: args.smtp.user, from: args.smtp.from } }
+        : {}),
     };
     const secretKey = args.sshPrivateKey === undefined ? undefined : pulumi.secret(args.sshPrivateKey);
     const connection: command.types.input.remote.ConnectionArgs = {
@@ -286,7 +294,12 @@ export class DockerhostMcpService extends pulumi.ComponentResource implements Mc
     );
 
     // serverEnv and OTLP headers: a root-only compose file merged into every compose call (its content a secret).
-    const secretGroups = serverSecretGroups({ upstream, tracing: a.tracing });
+    const secretGroups: { container: string; variables: Record<string, pulumi.Input<string>> }[] = [
+      ...serverSecretGroups({ upstream, tracing: a.tracing }),
+      ...(logging === "local" && args.smtp?.password !== undefined
+        ? [{ container: "grafana", variables: { GF_SMTP_PASSWORD: args.smtp.password } }]
+        : []),
+    ];
     const secrets = new command.remote.Command(
       `${name}-secrets`,
       {

@@ -551,7 +551,12 @@ export const CONFIG_SCHEMA = {
     "alerts@example.com",
   ),
   dockerhostSmtpPassword: {
-    ...optional(/^.{1,256}$/, "an SMTP password", "Docker host: the SMTP password for Grafana's alert e-mail.", "s3cret"),
+    ...optional(
+      /^.{1,256}$/,
+      "an SMTP password",
+      "Docker host: the SMTP password for Grafana's alert e-mail.",
+      "s3cret",
+    ),
     secret: true,
   },
   dockerhostSmtpFrom: optional(

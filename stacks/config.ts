@@ -131,7 +131,9 @@ export interface StackConfig {
     lokiUrl: string | undefined;
     dataDir: string;
     /** Grafana's alert e-mail (logging local + alertEmail); `password` is secret. undefined: alerts in Grafana only. */
-    smtp: { host: string; user: string | undefined; password: string | undefined; from: string | undefined } | undefined;
+    smtp:
+      | { host: string; user: string | undefined; password: string | undefined; from: string | undefined }
+      | undefined;
   };
   fargate: {
     /** vCPU per task. */
@@ -348,6 +350,10 @@ function dockerhostProblems(c: Decoded): string[] {
     problems.push(
       `${k("dockerhostLogging")}=remote needs ${k("dockerhostLokiUrl")} (${setCommand("dockerhostLokiUrl")})`,
     );
+  }
+  for (const key of ["dockerhostSmtpUser", "dockerhostSmtpPassword", "dockerhostSmtpFrom"] as const) {
+    if (c[key] !== "" && c.dockerhostSmtpHost === "")
+      problems.push(`${k(key)} is set but ${k("dockerhostSmtpHost")} is not; allowed: set both, or neither`);
   }
   if (c.dockerhostLogging !== "remote" && c.dockerhostLokiUrl !== "") {
     problems.push(

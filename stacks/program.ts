@@ -194,6 +194,16 @@ function deploy(config: StackConfig): { service: McpServiceOutputs; details: Rec
         logging: h.logging,
         lokiUrl: h.lokiUrl,
         dataDir: h.dataDir,
+        alerts:
+          config.alerts.email === undefined
+            ? undefined
+            : {
+                email: config.alerts.email,
+                errorRatePercent: config.alerts.errorRatePercent,
+                throttleRatePercent: config.alerts.throttleRatePercent,
+                latencyP99Ms: config.alerts.latencyP99Ms,
+              },
+        smtp: h.smtp === undefined ? undefined : { ...h.smtp, password: secret(h.smtp.password) },
       });
       return {
         service,

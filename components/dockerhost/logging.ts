@@ -7,6 +7,8 @@
  *   reach it with `ssh -L 3000:127.0.0.1:3000 user@host`. Its admin password is made on the host at first deploy
  *   (`openssl rand`, in `<dataDir>/grafana-admin/password`, root and Grafana's uid only), so it never enters Pulumi.
  * - `remote`: only Alloy, writing to the user's Loki (`lokiUrl`).
+ * With `local` and an alert recipient, Grafana also gets three alert rules and an e-mail contact point
+ * ({@link renderGrafanaAlerting}); it sends through `smtp` when given (else the alerts show in Grafana only).
  *
  * Why Alloy and not Promtail: Promtail is end of life since 2026-03-02 ("Promtail is end of life (EOL) as of March 2,
  * 2026. Commercial support has ended. No future support or updates will be provided.",
@@ -48,6 +50,21 @@ export interface LoggingOptions {
   host: string;
   /** Grafana's port on 127.0.0.1. @default DEPLOY_DEFAULTS.dockerhost.grafanaPort */
   grafanaPort?: number;
+  /** `local` with alertEmail: Grafana alert rules and an e-mail contact point ({@link renderGrafanaAlerting}). */
+  alerts?: LoggingAlerts;
+  /** Grafana's SMTP server for alert e-mail (its password travels in the secret compose file). @default none */
+  smtp?: { host: string; user?: string; from?: string };
+}
+
+/** The alert thresholds (config alarmErrorRatePercent, alarmThrottleRatePercent, alarmLatencyP99Ms) and recipient. */
+export interface LoggingAlerts {
+  email: string;
+  /** % of edge responses that are 5xx over 5 minutes. */
+  errorRatePercent: number;
+  /** % of edge responses that are 429 over 5 minutes. */
+  throttleRatePercent: number;
+  /** Edge p99 request time over 5 minutes, ms. */
+  latencyP99Ms: number;
 }
 
 /** Config directory on the host (read-only in the containers). */
@@ -200,6 +217,94 @@ export function renderDashboard(): string {
   );
 }
 
+/** The LogQL of each alert rule: a share of edge responses in %, and the edge's p99 in ms, over 5 minutes. */
+export function alertQueries(): { errors: string; throttled: string; latencyMs: string } {
+  const total = `sum(count_over_time(${EDGE} [5m]))`;
+  return {
+    errors: `100 * sum(count_over_time(${EDGE} | status >= 500 [5m])) / ${total}`,
+    throttled: `100 * sum(count_over_time(${EDGE} | status = 429 [5m])) / ${total}`,
+    latencyMs: `1000 * quantile_over_time(0.99, ${EDGE} | unwrap requestTimeS [5m]) by (service)`,
+  };
+}
+
+/**
+ * Grafana alerting provisioning (https://grafana.com/docs/grafana/latest/alerting/set-up/provision-alerting-resources/file-provisioning/):
+ * an e-mail contact point for `alerts.email`, the default notification policy pointing at it, and three rules over the
+ * nginx access log in Loki, each query (A) reduced to its last value (B) and compared with the threshold (C), firing
+ * after 5 minutes: 5xx share, 429 share, p99 latency. No data (no traffic) is OK, not an alert.
+ */
+export function renderGrafanaAlerting(a: LoggingAlerts): string {
+  const q = alertQueries();
+  const rule = (uid: string, title: string, expr: string, threshold: number, summary: string) => ({
+    uid,
+    title,
+    condition: "C",
+    for: "5m",
+    noDataState: "OK",
+    execErrState: "Error",
+    annotations: { summary },
+    data: [
+      {
+        refId: "A",
+        datasourceUid: "loki",
+        relativeTimeRange: { from: 600, to: 0 },
+        model: { refId: "A", expr, queryType: "range" },
+      },
+      {
+        refId: "B",
+        datasourceUid: "__expr__",
+        model: { refId: "B", type: "reduce", expression: "A", reducer: "last" },
+      },
+      {
+        refId: "C",
+        datasourceUid: "__expr__",
+        model: {
+          refId: "C",
+          type: "threshold",
+          expression: "B",
+          conditions: [{ evaluator: { type: "gt", params: [threshold] } }],
+        },
+      },
+    ],
+  });
+  return stringify({
+    apiVersion: 1,
+    contactPoints: [
+      {
+        orgId: 1,
+        name: "mcp-anywhere-email",
+        receivers: [{ uid: "mcp-anywhere-email", type: "email", settings: { addresses: a.email } }],
+      },
+    ],
+    policies: [{ orgId: 1, receiver: "mcp-anywhere-email", group_by: ["grafana_folder", "alertname"] }],
+    groups: [
+      {
+        orgId: 1,
+        name: "mcp-anywhere",
+        folder: "mcp-anywhere",
+        interval: "1m",
+        rules: [
+          rule(
+            "mcp-5xx",
+            "5xx share at the edge",
+            q.errors,
+            a.errorRatePercent,
+            `More than ${a.errorRatePercent}% 5xx`,
+          ),
+          rule(
+            "mcp-429",
+            "429 share at the edge",
+            q.throttled,
+            a.throttleRatePercent,
+            `More than ${a.throttleRatePercent}% 429`,
+          ),
+          rule("mcp-p99", "p99 latency at the edge", q.latencyMs, a.latencyP99Ms, `p99 above ${a.latencyP99Ms} ms`),
+        ],
+      },
+    ],
+  });
+}
+
 /** The compose services of the logging stack (none for `none`). */
 export function loggingServices(o: LoggingOptions): Record<string, Record<string, unknown>> {
   if (o.mode === "none") return {};
@@ -234,6 +339,14 @@ export function loggingServices(o: LoggingOptions): Record<string, Record<string
         GF_USERS_ALLOW_SIGN_UP: "false",
         GF_AUTH_ANONYMOUS_ENABLED: "false",
         GF_ANALYTICS_REPORTING_ENABLED: "false",
+        ...(o.smtp
+          ? {
+              GF_SMTP_ENABLED: "true",
+              GF_SMTP_HOST: o.smtp.host,
+              ...(o.smtp.user ? { GF_SMTP_USER: o.smtp.user } : {}),
+              ...(o.smtp.from || o.smtp.user ? { GF_SMTP_FROM_ADDRESS: o.smtp.from ?? o.smtp.user } : {}),
+            }
+          : {}),
       },
       volumes: [
         `${LOGGING_DIR}/grafana/provisioning:/etc/grafana/provisioning:ro`,
@@ -263,6 +376,15 @@ export function loggingFiles(o: LoggingOptions): HostFile[] {
       content: renderGrafanaDashboardProvider(),
     },
     { path: `${g}/dashboards/mcp-anywhere.json`, permissions: "0644", content: renderDashboard() },
+    ...(o.alerts
+      ? [
+          {
+            path: `${g}/provisioning/alerting/mcp-anywhere.yaml`,
+            permissions: "0644",
+            content: renderGrafanaAlerting(o.alerts),
+          },
+        ]
+      : []),
   ];
 }
 

@@ -16,12 +16,14 @@ import { expect } from "chai";
 import { parse } from "yaml";
 import { dockerhostFiles } from "../../components/dockerhost/host-files.js";
 import {
+  alertQueries,
   DASHBOARD_PANELS,
   LOGGING_DIR,
   type LoggingOptions,
   loggingServices,
   renderAlloyConfig,
   renderDashboard,
+  renderGrafanaAlerting,
   renderLokiConfig,
 } from "../../components/dockerhost/logging.js";
 import { renderFirewall } from "../../components/dockerhost/prepare.js";
@@ -133,6 +135,56 @@ describe("dockerhost logging configs (Loki, Alloy, Grafana) and firewall", () =>
     }
     // The app's request line has `tool` and `responseTime` (ms): server/http/request-log.ts.
     expect(DASHBOARD_PANELS.at(-1)?.expr).to.include("unwrap responseTime");
+  });
+
+  it("Grafana alerting: an e-mail contact point and three rules (5xx share, 429 share, p99) at the configured thresholds", () => {
+    const doc = parse(
+      renderGrafanaAlerting({
+        email: "ops@example.com",
+        errorRatePercent: 5,
+        throttleRatePercent: 20,
+        latencyP99Ms: 10_000,
+      }),
+    ) as {
+      contactPoints: { receivers: { type: string; settings: { addresses: string } }[] }[];
+      policies: { receiver: string }[];
+      groups: {
+        rules: {
+          uid: string;
+          condition: string;
+          for: string;
+          noDataState: string;
+          data: { refId: string; datasourceUid: string; model: Record<string, unknown> }[];
+        }[];
+      }[];
+    };
+    expect(doc.contactPoints[0]?.receivers[0]).to.deep.include({
+      type: "email",
+      settings: { addresses: "ops@example.com" },
+    });
+    expect(doc.policies[0]?.receiver).to.equal("mcp-anywhere-email");
+    const rules = doc.groups[0]?.rules ?? [];
+    expect(rules.map((r) => r.uid)).to.deep.equal(["mcp-5xx", "mcp-429", "mcp-p99"]);
+    const thresholds = rules.map((r) => {
+      const c = r.data.find((d) => d.refId === r.condition)?.model as {
+        expression: string;
+        conditions: { evaluator: { params: number[] } }[];
+      };
+      return c.conditions[0]?.evaluator.params[0];
+    });
+    expect(thresholds).to.deep.equal([5, 20, 10_000]);
+    for (const r of rules) {
+      expect(r).to.include({ for: "5m", noDataState: "OK" });
+      const query = r.data.find((d) => d.refId === "A");
+      expect(query?.datasourceUid).to.equal("loki");
+      const expr = String(query?.model.expr);
+      expect(expr.split("(").length).to.equal(expr.split(")").length);
+      expect(expr).to.include('{service="nginx"} | json');
+    }
+    const q = alertQueries();
+    expect(q.errors).to.include("status >= 500");
+    expect(q.throttled).to.include("status = 429");
+    expect(q.latencyMs).to.match(/^1000 \* quantile_over_time\(0\.99, .*unwrap requestTimeS/);
   });
 
   it("compose: Grafana on 127.0.0.1 only, configs mounted read-only from the files written", () => {

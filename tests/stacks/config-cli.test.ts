@@ -56,6 +56,9 @@ const COMPANIONS: Partial<Record<ConfigKey, [string, string, boolean][]>> = {
   dockerhostKeySource: [["dockerhostApiKeys[0]", CONFIG_SCHEMA.dockerhostApiKeys.example, true]],
   dockerhostApiKeys: [["dockerhostKeySource", "config", false]],
   dockerhostLokiUrl: [["dockerhostLogging", "remote", false]],
+  dockerhostSmtpUser: [["dockerhostSmtpHost", "smtp.example.com:587", false]],
+  dockerhostSmtpPassword: [["dockerhostSmtpHost", "smtp.example.com:587", false]],
+  dockerhostSmtpFrom: [["dockerhostSmtpHost", "smtp.example.com:587", false]],
 };
 
 function withCompanions(key: ConfigKey): StackFile {

@@ -269,6 +269,37 @@ describe("stack program: dockerhost target", function () {
     for (const t of await plainTexts(run)) expect(t.includes(token), "serverEnv value in plain text").to.equal(false);
   });
 
+  it("alertEmail with local logging: Grafana alert rules and e-mail; the SMTP password only as a secret", async () => {
+    const password = randomBytes(12).toString("hex");
+    const run = await runStack("dev", {
+      ...BASE,
+      "mcp-anywhere:dockerhostLogging": "local",
+      "mcp-anywhere:alertEmail": "ops@example.com",
+      "mcp-anywhere:dockerhostSmtpHost": "smtp.example.com:587",
+      "mcp-anywhere:dockerhostSmtpUser": "alerts@example.com",
+      "mcp-anywhere:dockerhostSmtpPassword": password,
+    });
+    const files = writtenFiles(run.mocks);
+    const alerting = files.get("/etc/mcp-anywhere/logging/grafana/provisioning/alerting/mcp-anywhere.yaml") ?? "";
+    expect(alerting).to.include("addresses: ops@example.com");
+    const compose = parse(files.get("/etc/mcp-anywhere/compose.yaml") ?? "") as {
+      services: Record<string, { environment?: Record<string, string> }>;
+    };
+    expect(compose.services.grafana?.environment).to.include({
+      GF_SMTP_ENABLED: "true",
+      GF_SMTP_HOST: "smtp.example.com:587",
+    });
+    const stdin = command(run.mocks, "secrets").inputs.stdin;
+    expect(isSecretInput(stdin)).to.equal(true);
+    expect(parse(String(unwrapInput(stdin)))).to.deep.equal({
+      services: { grafana: { environment: { GF_SMTP_PASSWORD: password } } },
+    });
+    for (const t of await plainTexts(run)) expect(t.includes(password), "SMTP password in plain text").to.equal(false);
+    expect(
+      run.mocks.resources.filter((r) => r.type.startsWith("aws:cloudwatch") || r.type.startsWith("aws:sns")),
+    ).to.deep.equal([]);
+  });
+
   it("user certificate: chain and key go as a secret on standard input", async () => {
     const run = await runStack("dev", {
       ...BASE,
@@ -307,6 +338,19 @@ describe("stack program: dockerhost target", function () {
         "mcp-anywhere:dockerhostSshPrivateKey=[secret] is invalid",
       );
       expect(problems({})).to.equal("");
+    });
+    it("warns that alert e-mail needs dockerhostSmtpHost", () => {
+      const c = parseStackConfig(
+        {
+          "aws:region": "ap-northeast-1",
+          ...BASE,
+          "mcp-anywhere:dockerhostLogging": "local",
+          "mcp-anywhere:alertEmail": "ops@example.com",
+        },
+        "mcp-anywhere",
+        "dev",
+      );
+      expect(c.warnings.join("\n")).to.include("cannot send e-mail without mcp-anywhere:dockerhostSmtpHost");
     });
     it("warns that Let's Encrypt cannot reach a private address, and suggests localca", () => {
       const c = parseStackConfig(
