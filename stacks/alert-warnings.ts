@@ -19,6 +19,13 @@ export function alertWarnings(c: StackConfig): string[] {
   const out: string[] = [];
   const budget = a.budgetMonthlyUsd;
   const onCloudRun = c.target === "cloudrun";
+  if (c.target === "dockerhost") {
+    if (budget !== undefined)
+      out.push(
+        `${k("budgetMonthlyUsd")}=${budget} is ignored on target dockerhost: your own host has no cloud bill to budget (alerts come from the logging stack's Grafana rules with ${k("dockerhostLogging")}=local and ${k("alertEmail")})`,
+      );
+    return out;
+  }
   if (budget !== undefined && onCloudRun && a.gcpBillingAccount === undefined) {
     out.push(
       `${k("budgetMonthlyUsd")}=${budget} asks for a budget, but ${k("gcpBillingAccount")} is empty: a GCP budget lives on the billing account, so none is created (${setCommand("gcpBillingAccount")}, or ${k("budgetMonthlyUsd")}=0)`,

@@ -491,9 +491,13 @@ function resolveEdge(edge: string, stack: string): CloudRunEdge {
 
 const orUndefined = (s: string) => (s === "" ? undefined : s);
 
-/** budgetMonthlyUsd: -1 (auto) is DEPLOY_DEFAULTS.alerts.budgetMonthlyUsd for stacks named prod*, none otherwise; 0 none. */
-function resolveBudget(usd: number, stack: string): number | undefined {
-  if (usd === -1) return /^prod/.test(stack) ? DEPLOY_DEFAULTS.alerts.budgetMonthlyUsd : undefined;
+/**
+ * budgetMonthlyUsd: -1 (auto) is DEPLOY_DEFAULTS.alerts.budgetMonthlyUsd for stacks named prod*, none otherwise (and
+ * none on dockerhost, whose spend is your own hardware); 0 none.
+ */
+function resolveBudget(usd: number, stack: string, target: string): number | undefined {
+  if (usd === -1)
+    return /^prod/.test(stack) && target !== "dockerhost" ? DEPLOY_DEFAULTS.alerts.budgetMonthlyUsd : undefined;
   return usd === 0 ? undefined : usd;
 }
 
@@ -651,7 +655,7 @@ function toStackConfig(c: Decoded, project: string, stack: string): StackConfig 
     alerts: {
       email: orUndefined(c.alertEmail),
       snsTopicArn: orUndefined(c.alertSnsTopicArn),
-      budgetMonthlyUsd: resolveBudget(c.budgetMonthlyUsd, stack),
+      budgetMonthlyUsd: resolveBudget(c.budgetMonthlyUsd, stack, c.target),
       gcpBillingAccount: orUndefined(c.gcpBillingAccount),
       errorRatePercent: c.alarmErrorRatePercent,
       throttleRatePercent: c.alarmThrottleRatePercent,

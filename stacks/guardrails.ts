@@ -22,6 +22,9 @@ export function hasRecipientIn(config: StackConfig, region: string): boolean {
 /** @returns what the guardrails create for this stack; see {@link GuardrailPlan}. */
 export function guardrailPlan(config: StackConfig): GuardrailPlan {
   const a = config.alerts;
+  // Your own hardware has no cloud bill to budget and no platform metrics: its alerts are the Grafana rules of the
+  // optional logging stack (components/dockerhost/logging.ts), priced as nothing here.
+  if (config.target === "dockerhost") return { budget: false, alarms: false };
   if (config.target === "cloudrun")
     return {
       budget: a.budgetMonthlyUsd !== undefined && a.gcpBillingAccount !== undefined,
@@ -38,7 +41,8 @@ export function guardrailPlan(config: StackConfig): GuardrailPlan {
 
 /**
  * Declares the stack's {@link Guardrails} (budget and alarms) as a child of the target's component, from config.
- * @param service - the component `deploy` created; a target without guardrails (none today) gets none.
+ * @param service - the component `deploy` created; dockerhost gets none (its alerts are Grafana rules, see
+ *   {@link guardrailPlan}).
  */
 export function deployGuardrails(config: StackConfig, service: McpServiceOutputs): Guardrails | undefined {
   if (

@@ -67,3 +67,29 @@ describe("guardrails: AWS budget", function () {
     });
   });
 });
+
+describe("guardrails: dockerhost", function () {
+  this.timeout(60_000);
+  const HOST = {
+    "aws:region": "ap-northeast-1",
+    "mcp-anywhere:target": "dockerhost",
+    "mcp-anywhere:dockerhostAddress": "192.0.2.10",
+    "mcp-anywhere:alertEmail": EMAIL,
+  };
+
+  it("a prod* stack on your own host gets no budget, no cloud alarm and no budget cost line", async () => {
+    const run = await runStack("prod", HOST);
+    for (const t of [T.budget, T.alarm, T.topic, T.filter]) expect(run.mocks.ofType(t), t).to.have.length(0);
+    expect(costLine(run, "AWS Budgets budget")).to.equal(undefined);
+    const config = parseStackConfig({ ...stackFileConfig("prod"), ...HOST }, "mcp-anywhere", "prod");
+    expect(config.alerts.budgetMonthlyUsd).to.equal(undefined);
+    expect(config.warnings.filter((w) => /budget/.test(w))).to.deep.equal([]);
+  });
+
+  it("an explicit budget is ignored with a warning that names the key and where dockerhost alerts come from", () => {
+    const config = parseStackConfig({ ...HOST, "mcp-anywhere:budgetMonthlyUsd": "20" }, "mcp-anywhere", "home");
+    expect(config.warnings.join("\n")).to.match(
+      /mcp-anywhere:budgetMonthlyUsd=20 is ignored on target dockerhost.*mcp-anywhere:dockerhostLogging=local/,
+    );
+  });
+});
