@@ -13,8 +13,7 @@
  */
 import { parse, stringify } from "yaml";
 import { isIpAddress } from "../ec2/acme-client.js";
-import { HOST, type HostFile, type HostFilesOptions, hostFiles } from "../ec2/host-files.js";
-import { EMPTY_KEY_MAP } from "../ec2/nginx.js";
+import { emptyKeyMapUnlessPresent, HOST, type HostFile, type HostFilesOptions, hostFiles } from "../ec2/host-files.js";
 import { type LoggingOptions, loggingFiles, loggingServices } from "./logging.js";
 
 export type DockerhostTls = "letsencrypt" | "user" | "localca";
@@ -101,12 +100,7 @@ function deployScript(o: DockerhostFilesOptions, hasCert: boolean): string {
           `test -s ${tls}/fullchain.pem -a -s ${tls}/privkey.pem || { echo "mcp-anywhere-deploy: no certificate in ${tls}" >&2; exit 1; }`,
         ]),
     "# An empty key map only when there is none: the key step writes the real one.",
-    `if [ ! -s ${HOST.nginxDir}/keys.map ]; then`,
-    `  install -m 0600 /dev/null ${HOST.nginxDir}/keys.map`,
-    `  cat > ${HOST.nginxDir}/keys.map <<'MAP'`,
-    EMPTY_KEY_MAP.trimEnd(),
-    "MAP",
-    "fi",
+    ...emptyKeyMapUnlessPresent(),
     // Creates or recreates only the services whose image or config changed.
     "dc up -d --remove-orphans",
     DOCKERHOST_BIN.reload,

@@ -11,6 +11,21 @@ import { renderKeyRefreshScript } from "./key-refresh.js";
 import { EMPTY_KEY_MAP, type NginxConfigOptions, renderNginxConfig } from "./nginx.js";
 
 /** Host paths. Containers see the directories read-only. */
+/**
+ * Shell lines that write nginx's key map with no key (every request then gets 401) only when there is none yet, so a
+ * deploy never wipes the keys the key step wrote. Shared by the EC2 and Docker host deploy scripts.
+ */
+export function emptyKeyMapUnlessPresent(): string[] {
+  return [
+    `if [ ! -s ${HOST.nginxDir}/keys.map ]; then`,
+    `  install -m 0600 /dev/null ${HOST.nginxDir}/keys.map`,
+    `  cat > ${HOST.nginxDir}/keys.map <<'MAP'`,
+    EMPTY_KEY_MAP.trimEnd(),
+    "MAP",
+    "fi",
+  ];
+}
+
 export const HOST = {
   compose: "/etc/mcp-anywhere/compose.yaml",
   nginxDir: "/etc/mcp-anywhere/nginx",
@@ -300,12 +315,7 @@ export function hostFiles(o: HostFilesOptions): HostFile[] {
         `  echo "untrusted: self-signed until the first Let's Encrypt issuance for ${o.host} (mcp-anywhere-cert)" > ${HOST.tlsDir}/status`,
         "fi",
         "# An empty key map only when there is none: a failed refresh must never wipe working keys.",
-        `if [ ! -s ${HOST.nginxDir}/keys.map ]; then`,
-        `  install -m 0600 /dev/null ${HOST.nginxDir}/keys.map`,
-        `  cat > ${HOST.nginxDir}/keys.map <<'MAP'`,
-        EMPTY_KEY_MAP.trimEnd(),
-        "MAP",
-        "fi",
+        ...emptyKeyMapUnlessPresent(),
         `${HOST.bin}/mcp-anywhere-keys || echo "mcp-anywhere-deploy: key refresh failed; the timer retries" >&2`,
         ...(o.serverEnvParameter !== undefined
           ? [

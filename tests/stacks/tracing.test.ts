@@ -8,6 +8,7 @@ import { expect } from "chai";
 import { parse } from "yaml";
 import { otlpHeadersValue } from "../../infra/core/tracing.js";
 import { tracingHeadersWarning } from "../../stacks/tracing.js";
+import { ec2HostFiles } from "../helpers/ec2-host-files.js";
 import {
   GCP_PROJECT,
   isSecretInput,
@@ -51,18 +52,6 @@ async function expectTokenNowherePlain(run: StackRun): Promise<void> {
   for (const text of texts) expect(text).to.not.include(TOKEN);
 }
 
-/** The EC2 host files as the rollout document writes them: path → content. */
-function hostFilesOf(m: PulumiMocks): Map<string, string> {
-  const doc = JSON.parse(String(unwrapInput(m.one(T.document).inputs.content))) as {
-    mainSteps: { inputs: { runCommand: string[] } }[];
-  };
-  const files = new Map<string, string>();
-  for (const line of doc.mainSteps[0]?.inputs.runCommand ?? []) {
-    const w = /^echo '([A-Za-z0-9+/=]*)' \| base64 -d > (\S+)\.new$/.exec(line);
-    if (w?.[1] !== undefined && w[2] !== undefined) files.set(w[2], Buffer.from(w[1], "base64").toString("utf8"));
-  }
-  return files;
-}
 
 /** The function's variables. With a secret among them Pulumi sends the whole `environment` as one secret. */
 const lambdaEnv = (m: PulumiMocks) =>
@@ -168,7 +157,7 @@ describe("traces: deploy wiring", () => {
 
   it("ec2: the headers in the root-only secret compose file from SSM, set on the mcp service only", async () => {
     const run = await runStack("dev", { ...TRACING, "mcp-anywhere:target": "ec2" });
-    const files = hostFilesOf(run.mocks);
+    const files = ec2HostFiles(run.mocks);
     const compose = parse(files.get("/etc/mcp-anywhere/compose.yaml") ?? "") as {
       services: Record<string, { environment?: Record<string, string> }>;
     };

@@ -6,6 +6,7 @@
 import { expect } from "chai";
 import { parse } from "yaml";
 import { UPSTREAM_DEFAULTS, UPSTREAM_ENV } from "../../infra/core/upstream.js";
+import { ec2HostFiles } from "../helpers/ec2-host-files.js";
 import {
   GCP_PROJECT,
   inputsOf as inputs,
@@ -274,18 +275,6 @@ describe("bring your own MCP server: deployed config per target", function () {
 
   describe("ec2", () => {
     const EC2 = { [k("target")]: "ec2" };
-    /** The host files as the rollout document writes them: path → content. */
-    const hostFilesOf = (m: PulumiMocks): Map<string, string> => {
-      const doc = JSON.parse(String(plain(inputs(m.one(T.document)).content))) as {
-        mainSteps: { inputs: { runCommand: string[] } }[];
-      };
-      const files = new Map<string, string>();
-      for (const line of doc.mainSteps[0]?.inputs.runCommand ?? []) {
-        const w = /^echo '([A-Za-z0-9+/=]*)' \| base64 -d > (\S+)\.new$/.exec(line);
-        if (w?.[1] !== undefined && w[2] !== undefined) files.set(w[2], Buffer.from(w[1], "base64").toString("utf8"));
-      }
-      return files;
-    };
     interface ComposeService {
       image: string;
       environment?: Record<string, string>;
@@ -296,7 +285,7 @@ describe("bring your own MCP server: deployed config per target", function () {
 
     it("stdio: env in the mcp service, a scratch /tmp and a named workspace volume; serverEnv as a root-only file from SSM", async () => {
       const run = await runStack("dev", { ...EC2, ...STDIO, [k("serverWorkspace")]: "/workspace" });
-      const files = hostFilesOf(run.mocks);
+      const files = ec2HostFiles(run.mocks);
       const compose = parse(files.get("/etc/mcp-anywhere/compose.yaml") ?? "") as {
         services: Record<string, ComposeService>;
         volumes: Record<string, unknown>;
@@ -332,7 +321,7 @@ describe("bring your own MCP server: deployed config per target", function () {
 
     it("http with serverImage: the sidecar service with the workspace volume; mcp waits for it", async () => {
       const run = await runStack("dev", { ...EC2, ...HTTP_SIDECAR, [k("serverWorkspace")]: "/data" });
-      const compose = parse(hostFilesOf(run.mocks).get("/etc/mcp-anywhere/compose.yaml") ?? "") as {
+      const compose = parse(ec2HostFiles(run.mocks).get("/etc/mcp-anywhere/compose.yaml") ?? "") as {
         services: Record<string, ComposeService>;
         volumes: Record<string, unknown>;
       };

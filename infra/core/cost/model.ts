@@ -245,6 +245,16 @@ export function usageProfile(u: Partial<UsageProfile> = {}): UsageProfile {
   return v;
 }
 
+/** The key parameters' line: one SSM standard parameter per key (`keyCount`, default 1), every target alike. */
+function ssmKeyLine(o: PricingOptions, prices: (typeof AWS_PRICES)[keyof typeof AWS_PRICES]): CostLine {
+  return line(
+    "SSM key parameters (standard tier)",
+    o.keyCount ?? 1,
+    prices.ssmStandardParameter,
+    "aws:ssm/parameter:Parameter",
+  );
+}
+
 /** Shared AWS lines: logs (ingestion and storage), registry storage and, unless `keys` is false, key parameters. */
 export function awsCommon(
   prices: (typeof AWS_PRICES)[AwsRegion],
@@ -264,15 +274,7 @@ export function awsCommon(
     ),
     line("ECR image storage", A.imageSizeGb, prices.ecrStorage, "aws:ecr/repository:Repository"),
   ];
-  if (keys)
-    lines.push(
-      line(
-        "SSM key parameters (standard tier)",
-        o.keyCount ?? 1,
-        prices.ssmStandardParameter,
-        "aws:ssm/parameter:Parameter",
-      ),
-    );
+  if (keys) lines.push(ssmKeyLine(o, prices));
   return lines;
 }
 
@@ -645,15 +647,7 @@ export const dockerhostCost = priced((sizing: DockerhostSizing, o: PricingOption
         "command:remote:Command",
       ),
     );
-  if (keySource === "ssm")
-    lines.push(
-      line(
-        "SSM key parameters (standard tier)",
-        o.keyCount ?? 1,
-        prices.ssmStandardParameter,
-        "aws:ssm/parameter:Parameter",
-      ),
-    );
+  if (keySource === "ssm") lines.push(ssmKeyLine(o, prices));
   const notes = [
     "your own host is not priced: the machine, its power, its network and its data transfer",
     logging === "remote"
