@@ -622,6 +622,10 @@ export const CONFIG_SCHEMA = {
     "OpenTelemetry traces: the OTLP/HTTP endpoint the server exports spans to; empty: tracing off (costs nothing).",
     "https://otlp.example.com:4318",
   ),
+  tracingPlatform: bool(
+    false,
+    "Traces to the platform's own backend through a collector sidecar beside the server: AWS X-Ray (ADOT collector) on fargate and ec2, Cloud Trace on cloudrun; priced in the cost estimate. Not with otelEndpoint.",
+  ),
   otelHeaders: {
     ...list(
       /^[A-Za-z0-9-]{1,128}=.{1,4096}$/s,

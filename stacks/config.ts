@@ -97,6 +97,8 @@ export interface StackConfig {
   };
   /** OpenTelemetry traces; undefined: off. `headers` holds the plain values of a secret key (wrap in pulumi.secret). */
   tracing: { endpoint: string; headers: Record<string, string> } | undefined;
+  /** Traces to X-Ray (fargate, ec2) or Cloud Trace (cloudrun) through a collector sidecar. */
+  tracingPlatform: boolean;
   /** Combinations that deploy but probably not as meant; the program logs each with pulumi.log.warn. */
   warnings: string[];
   ec2: {
@@ -294,6 +296,16 @@ function stackSchema(stack: string) {
         fail(`${k("toolRateLimits")} lists the tool ${JSON.stringify(tool)} twice; allowed: one entry per tool`);
       }
       upstreamProblems(c).forEach(fail);
+      if (c.tracingPlatform && c.otelEndpoint !== "") {
+        fail(
+          `${show(k("tracingPlatform"), "true")} and ${show(k("otelEndpoint"), c.otelEndpoint)} both choose where traces go; allowed: one of them`,
+        );
+      }
+      if (c.tracingPlatform && (c.target === "lambda" || c.target === "dockerhost")) {
+        fail(
+          `${show(k("tracingPlatform"), "true")} is not available on target ${c.target} (${c.target === "lambda" ? "a container-image function takes no layers, so no ADOT collector; use otelEndpoint with a collector you run" : "the host has no cloud identity to sign exports with; use otelEndpoint"}); allowed there: false`,
+        );
+      }
       if (c.otelHeaders.length > 0 && c.otelEndpoint === "") {
         fail(`${k("otelHeaders")} is set but ${k("otelEndpoint")} is not; allowed: set both, or neither`);
       }
@@ -670,6 +682,7 @@ function toStackConfig(c: Decoded, project: string, stack: string): StackConfig 
               c.otelHeaders.map((entry) => [entry.slice(0, entry.indexOf("=")), entry.slice(entry.indexOf("=") + 1)]),
             ),
           },
+    tracingPlatform: c.tracingPlatform,
     warnings: [],
   };
   config.warnings.push(...upstreamWarnings(config), ...dockerhostWarnings(config));

@@ -33,6 +33,7 @@ const COMPANIONS: Partial<Record<ConfigKey, [string, string, boolean][]>> = {
   ],
   fargateEfs: [...STDIO, ["serverWorkspace", "/workspace", false]],
   otelHeaders: [["otelEndpoint", "https://otlp.example.com:4318", false]],
+  tracingPlatform: [["target", "fargate", false]],
   fargateVpcId: [
     ["fargateSubnetIds[0]", "subnet-0123456789abcdef0", true],
     ["fargateSubnetIds[1]", "subnet-0123456789abcdef1", true],
