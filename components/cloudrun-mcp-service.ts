@@ -28,7 +28,9 @@
  * in the container that runs it (tracing's OTEL_EXPORTER_OTLP_HEADERS goes the same way, into our container); a
  * sidecar image (http with `upstream.image`) as a second container that shares the instance's localhost, with our
  * container the only one with a port and started after it; `upstream.workspacePath` as an in-memory volume, gone
- * with the instance.
+ * with the instance. With `tracing.platformCollector` (tracingPlatform), an OpenTelemetry Collector sidecar that exports
+ * our spans to Cloud Trace (infra/core/tracing-platform.ts), started before ours, with roles/cloudtrace.agent for the
+ * service account; both sidecars may run at once.
  *
  * Pass the GCP provider through `opts.providers`; SSM reads use the AWS provider in scope.
  */
@@ -37,6 +39,15 @@ import * as pulumi from "@pulumi/pulumi";
 import type { McpServiceArgs, McpServiceOutputs } from "../infra/core/contract.js";
 import { DEPLOY_DEFAULTS } from "../infra/core/defaults.js";
 import { CLOUD_RUN_CPUS, CLOUD_RUN_EDGES, type CloudRunEdge, cloudRunSizeProblem } from "../infra/core/sizes.js";
+import {
+  CLOUD_RUN_COLLECTOR_LIMITS,
+  CLOUD_TRACE_ROLE,
+  COLLECTOR_CONFIG_ENV,
+  COLLECTOR_CONTAINER,
+  COLLECTOR_HEALTH_PORT,
+  COLLECTOR_IMAGES,
+  cloudTraceCollectorConfig,
+} from "../infra/core/tracing-platform.js";
 import { UPSTREAM_START_GRACE_SECONDS } from "../infra/core/upstream.js";
 import { enableGoogleApis, type GoogleApi } from "../infra/google-apis.js";
 import { serverEnvironment, upstreamSidecarImage } from "../infra/server-env.js";
@@ -170,11 +181,14 @@ export class CloudRunMcpService extends pulumi.ComponentResource implements McpS
     }
     if (problems.length > 0) throw new ComponentArgsError(component, problems);
     const parent = { parent: this };
+    // tracingPlatform: an OpenTelemetry Collector sidecar exporting to Cloud Trace (infra/core/tracing-platform.ts).
+    const collector = a.tracing?.platformCollector === true;
     const wanted: GoogleApi[] = [
       "run",
       "secretmanager",
       "iam",
       ...(edge === "loadbalancer" ? ["compute" as const] : []),
+      ...(collector ? ["cloudtrace" as const] : []),
     ];
     const apis = enableGoogleApis(name, wanted, this);
     const labels = Object.fromEntries(Object.entries(a.tags).map(([k, v]) => [gcpId(k, 63), gcpId(v, 63)]));
@@ -188,6 +202,16 @@ export class CloudRunMcpService extends pulumi.ComponentResource implements McpS
       { parent: this, dependsOn: [apis.iam] },
     );
     const member = pulumi.interpolate`serviceAccount:${account.email}`;
+    // The collector writes spans as the service account: Cloud Trace Agent on the project, the one role Google's Cloud
+    // Run sidecar tutorials grant for traces (https://cloud.google.com/run/docs/tutorials/custom-metrics-opentelemetry-sidecar,
+    // https://cloud.google.com/trace/docs/iam#roles: "cloudtrace.agent … write traces").
+    const traceAgent = collector
+      ? new gcp.projects.IAMMember(
+          `${name}-cloudtrace`,
+          { project: apis.cloudtrace.project, role: CLOUD_TRACE_ROLE, member },
+          { parent: this, dependsOn: [apis.cloudtrace] },
+        )
+      : undefined;
     const secretOpts = { parent: this, dependsOn: [apis.secretmanager] };
     const secrets = a.apiKeyParameterNames.map((parameterName, i) => {
       const secret = new gcp.secretmanager.Secret(
@@ -227,6 +251,11 @@ export class CloudRunMcpService extends pulumi.ComponentResource implements McpS
     const secretEnvsOf = (container: string) =>
       serverEnvSecrets.filter((s) => s.container === container).map((s) => s.env);
     const sidecarImage = upstreamSidecarImage(upstream);
+    // Containers ours starts after; with any, ours is named and the only one with a port (the ingress).
+    const startAfter = [
+      ...(sidecarImage !== undefined ? [SIDECAR_NAME] : []),
+      ...(collector ? [COLLECTOR_CONTAINER] : []),
+    ];
     const serverContainer = sidecarImage !== undefined ? SIDECAR_NAME : CONTAINER_NAME;
     const workspaceMounts = (container: string) =>
       upstream?.workspacePath !== undefined && container === serverContainer
@@ -259,8 +288,8 @@ export class CloudRunMcpService extends pulumi.ComponentResource implements McpS
             {
               // With a sidecar: named, the one ingress container (only it has a port), started after the sidecar.
               // "Deploying multiple containers to a service (sidecars)", https://cloud.google.com/run/docs/deploying#sidecars
-              ...(sidecarImage !== undefined
-                ? { name: CONTAINER_NAME, ports: { containerPort: CONTAINER_PORT }, dependsOns: [SIDECAR_NAME] }
+              ...(startAfter.length > 0
+                ? { name: CONTAINER_NAME, ports: { containerPort: CONTAINER_PORT }, dependsOns: startAfter }
                 : {}),
               image: a.image,
               resources: {
@@ -291,6 +320,31 @@ export class CloudRunMcpService extends pulumi.ComponentResource implements McpS
                   },
                 ]
               : []),
+            // tracingPlatform: the collector, config from a variable (`--config=env:`), OTLP/HTTP on loopback only;
+            // no port, so never the ingress; ready (and ours started) once its health_check answers.
+            ...(collector
+              ? [
+                  {
+                    name: COLLECTOR_CONTAINER,
+                    image: COLLECTOR_IMAGES.cloudrun,
+                    args: [`--config=env:${COLLECTOR_CONFIG_ENV}`],
+                    envs: [{ name: COLLECTOR_CONFIG_ENV, value: cloudTraceCollectorConfig() }],
+                    resources: {
+                      limits: {
+                        cpu: String(CLOUD_RUN_COLLECTOR_LIMITS.cpu),
+                        memory: `${CLOUD_RUN_COLLECTOR_LIMITS.memoryMiB}Mi`,
+                      },
+                      cpuIdle: true,
+                    },
+                    startupProbe: {
+                      httpGet: { path: "/", port: COLLECTOR_HEALTH_PORT },
+                      periodSeconds: 2,
+                      timeoutSeconds: 1,
+                      failureThreshold: 15,
+                    },
+                  },
+                ]
+              : []),
           ],
         },
       },
@@ -300,6 +354,7 @@ export class CloudRunMcpService extends pulumi.ComponentResource implements McpS
           apis.run,
           ...secrets.flatMap((s) => [s.version, s.access]),
           ...serverEnvSecrets.flatMap((s) => [s.version, s.access]),
+          ...(traceAgent !== undefined ? [traceAgent] : []),
         ],
       },
     );

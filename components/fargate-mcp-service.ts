@@ -200,6 +200,7 @@ export class FargateMcpService extends pulumi.ComponentResource implements McpSe
         maxTasks,
         dependsOn: [origin.rule],
         secretVariables,
+        xrayCollector: a.tracing?.platformCollector === true,
         ...(upstream !== undefined
           ? {
               upstream: {

@@ -28,6 +28,8 @@ export const GOOGLE_APIS = {
   monitoring: "monitoring.googleapis.com",
   /** Cloud Billing Budget API: the guardrails' budget. */
   billingbudgets: "billingbudgets.googleapis.com",
+  /** Cloud Trace API: the tracingPlatform collector sidecar's googlecloud exporter (infra/core/tracing-platform.ts). */
+  cloudtrace: "cloudtrace.googleapis.com",
 } as const;
 export type GoogleApi = keyof typeof GOOGLE_APIS;
 

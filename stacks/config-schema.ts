@@ -624,7 +624,7 @@ export const CONFIG_SCHEMA = {
   ),
   tracingPlatform: bool(
     false,
-    "Traces to the platform's own backend through a collector sidecar beside the server: AWS X-Ray (ADOT collector) on fargate and ec2, Cloud Trace on cloudrun; priced in the cost estimate. Not with otelEndpoint.",
+    "Traces to the platform's own backend through a collector sidecar beside the server: AWS X-Ray (ADOT collector) on fargate, Cloud Trace on cloudrun; priced in the cost estimate. Not with otelEndpoint; other targets use otelEndpoint.",
   ),
   otelHeaders: {
     ...list(

@@ -301,9 +301,9 @@ function stackSchema(stack: string) {
           `${show(k("tracingPlatform"), "true")} and ${show(k("otelEndpoint"), c.otelEndpoint)} both choose where traces go; allowed: one of them`,
         );
       }
-      if (c.tracingPlatform && (c.target === "lambda" || c.target === "dockerhost")) {
+      if (c.tracingPlatform && !(TRACING_PLATFORM_TARGETS as readonly string[]).includes(c.target)) {
         fail(
-          `${show(k("tracingPlatform"), "true")} is not available on target ${c.target} (${c.target === "lambda" ? "a container-image function takes no layers, so no ADOT collector; use otelEndpoint with a collector you run" : "the host has no cloud identity to sign exports with; use otelEndpoint"}); allowed there: false`,
+          `${show(k("tracingPlatform"), "true")} is not available on target ${c.target} (${TRACING_PLATFORM_WHY[c.target as McpTarget] ?? ""}); allowed there: false, with ${k("otelEndpoint")} pointing at a collector you run; the platform collector is wired on ${TRACING_PLATFORM_TARGETS.join(", ")}`,
         );
       }
       if (c.otelHeaders.length > 0 && c.otelEndpoint === "") {
@@ -494,6 +494,16 @@ function dockerhostWarnings(c: StackConfig): string[] {
   }
   return warnings;
 }
+
+/** Where `tracingPlatform` wires a collector sidecar (stacks/tracing.ts reads the same list). */
+export const TRACING_PLATFORM_TARGETS = ["cloudrun", "fargate"] as const satisfies readonly McpTarget[];
+
+/** Why a target has no platform collector. */
+const TRACING_PLATFORM_WHY: Partial<Record<McpTarget, string>> = {
+  lambda: "a container-image function takes no layers, so no ADOT collector",
+  ec2: "no collector in its compose file yet",
+  dockerhost: "the host has no cloud identity to sign exports with",
+};
 
 /** `auto` is loadbalancer for stacks named prod*, none otherwise (Pulumi.yaml defaults cannot depend on the stack). */
 function resolveEdge(edge: string, stack: string): CloudRunEdge {

@@ -14,7 +14,7 @@ import {
   type TargetCost,
 } from "../infra/core/cost/model.js";
 import { AWS_REGIONS, type AwsRegion, GCP_REGIONS, type GcpRegion } from "../infra/core/cost/prices.js";
-import type { StackConfig } from "./config.js";
+import { type StackConfig, TRACING_PLATFORM_TARGETS } from "./config.js";
 import { guardrailPlan } from "./guardrails.js";
 import { targetSizing } from "./sizing.js";
 
@@ -37,6 +37,8 @@ export function pricingOptions(config: StackConfig, usage = config.usage): Prici
     keyCount: Math.max(1, config.apiKeyIds.length + config.apiKeyParameterNames.length),
     toolLimitCount: Object.keys(config.rateLimit.perToolRequestsPerSecond).length,
     guardrails: guardrailPlan(config),
+    // The same condition stacks/tracing.ts wires the collector sidecar on (TRACING_PLATFORM_TARGETS).
+    tracingPlatform: config.tracingPlatform && (TRACING_PLATFORM_TARGETS as readonly string[]).includes(config.target),
   };
 }
 

@@ -5,6 +5,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { McpTarget } from "../infra/core/contract.js";
 import { otlpHeadersValue, type TracingArgs, tracingServiceName } from "../infra/core/tracing.js";
+import { COLLECTOR_ENDPOINT } from "../infra/core/tracing-platform.js";
 import type { StackConfig } from "./config.js";
 
 /**
@@ -25,8 +26,21 @@ export function tracingHeadersWarning(config: Pick<StackConfig, "target" | "trac
   );
 }
 
-/** Undefined when tracing is off; logs {@link tracingHeadersWarning} when it applies. */
-export function stackTracing(config: Pick<StackConfig, "stack" | "target" | "tracing">): TracingArgs | undefined {
+/**
+ * Targets whose component adds the platform's collector sidecar for `tracingPlatform` (infra/core/tracing-platform.ts):
+ * cloudrun (Cloud Trace) and fargate (X-Ray). The config refuses lambda and dockerhost; ec2 is not wired yet.
+ */
+/**
+ * Undefined when tracing is off; logs {@link tracingHeadersWarning} when it applies. With `tracingPlatform` on a
+ * TRACING_PLATFORM_TARGETS (stacks/config.ts) target: the collector sidecar's loopback endpoint, `platformCollector: true`.
+ */
+export function stackTracing(
+  config: Pick<StackConfig, "stack" | "target" | "tracing"> & Partial<Pick<StackConfig, "tracingPlatform">>,
+): TracingArgs | undefined {
+  if (config.tracingPlatform === true) {
+    // stacks/config.ts refuses tracingPlatform outside TRACING_PLATFORM_TARGETS, so the collector is there.
+    return { endpoint: COLLECTOR_ENDPOINT, serviceName: tracingServiceName(config.stack), platformCollector: true };
+  }
   if (config.tracing === undefined) return undefined;
   const warning = tracingHeadersWarning(config);
   if (warning !== undefined) pulumi.log.warn(warning);

@@ -21,6 +21,13 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import type { AwsContext } from "../../infra/aws-context.js";
 import { EDGE_AND_APP_DEFAULTS } from "../../infra/core/defaults.js";
+import {
+  COLLECTOR_CONTAINER,
+  COLLECTOR_IMAGES,
+  FARGATE_COLLECTOR_MEMORY_RESERVATION_MIB,
+  XRAY_WRITE_ACTIONS,
+  xrayCollectorConfig,
+} from "../../infra/core/tracing-platform.js";
 import { UPSTREAM_START_GRACE_SECONDS } from "../../infra/core/upstream.js";
 import { assumeRolePolicy, policyDocument, runtimeRolePolicy } from "../../infra/iam.js";
 import { CONTAINER_PORT } from "./alb.js";
@@ -88,6 +95,12 @@ export interface EcsArgs {
    * execution role may read exactly these parameters besides the keys. @default none
    */
   secretVariables?: EcsSecretVariable[];
+  /**
+   * `tracingPlatform`: the ADOT collector as the non-essential sidecar `otel-collector` (OTLP/HTTP on 127.0.0.1:4318 →
+   * X-Ray, config in AOT_CONFIG_CONTENT; infra/core/tracing-platform.ts), started before ours, and the task role may
+   * call only the X-Ray write actions. @default false
+   */
+  xrayCollector?: boolean;
   tags: Record<string, string>;
 }
 
@@ -201,12 +214,26 @@ export function ecsService(name: string, args: EcsArgs, parent: pulumi.Resource)
     opts,
   );
   // The server needs no AWS API at run time on Fargate: keys arrive as secrets. So the task role has no policy, except
-  // the EFS client permissions on the one file system when the workspace is on EFS.
+  // the EFS client permissions on the one file system when the workspace is on EFS, and with tracingPlatform the X-Ray
+  // writes the collector sidecar makes (they have no resource-level form, hence "*"; XRAY_WRITE_ACTIONS).
   const taskRole = new aws.iam.Role(
     `${name}-task`,
     { assumeRolePolicy: assumeRolePolicy("ecs-tasks.amazonaws.com"), tags },
     opts,
   );
+  const xray = args.xrayCollector === true;
+  const xrayPolicy = xray
+    ? new aws.iam.RolePolicy(
+        `${name}-task-xray`,
+        {
+          role: taskRole.id,
+          policy: policyDocument([
+            { Sid: "WriteXRayTraces", Effect: "Allow", Action: [...XRAY_WRITE_ACTIONS], Resource: "*" },
+          ]),
+        },
+        opts,
+      )
+    : undefined;
   const efs = u?.efs;
   const efsPolicy =
     efs === undefined
@@ -270,7 +297,15 @@ export function ecsService(name: string, args: EcsArgs, parent: pulumi.Resource)
           },
           // Started after the sidecar has started (it has no health check we know of; our /health reports whether
           // the upstream answers). ECS container dependencies: https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_ContainerDependency.html
-          ...(sidecar !== undefined ? { dependsOn: [{ containerName: SIDECAR_NAME, condition: "START" }] } : {}),
+          // With tracingPlatform, also after the collector has started, so the first spans find its receiver.
+          ...(sidecar !== undefined || xray
+            ? {
+                dependsOn: [
+                  ...(sidecar !== undefined ? [{ containerName: SIDECAR_NAME, condition: "START" }] : []),
+                  ...(xray ? [{ containerName: COLLECTOR_CONTAINER, condition: "START" }] : []),
+                ],
+              }
+            : {}),
           logConfiguration: logging(logGroupName, region, CONTAINER_NAME),
           healthCheck: {
             command: healthCheckCommand(args.healthPath),
@@ -299,6 +334,28 @@ export function ecsService(name: string, args: EcsArgs, parent: pulumi.Resource)
                 volumesFrom: [],
                 systemControls: [],
                 logConfiguration: logging(logGroupName, region, SIDECAR_NAME),
+                stopTimeout: STOP_TIMEOUT_SECONDS,
+              },
+            ]
+          : []),
+        // tracingPlatform: ADOT with its whole config in AOT_CONFIG_CONTENT (https://aws-otel.github.io/docs/setup/ecs).
+        // Not essential: if it stops, the task keeps serving (spans are then dropped by our exporter). It shares the
+        // task's CPU and memory, with a small soft reservation; its logs go to the task's log group.
+        ...(xray
+          ? [
+              {
+                name: COLLECTOR_CONTAINER,
+                image: COLLECTOR_IMAGES.fargate,
+                cpu: 0,
+                memoryReservation: FARGATE_COLLECTOR_MEMORY_RESERVATION_MIB,
+                essential: false,
+                portMappings: [],
+                environment: [{ name: "AOT_CONFIG_CONTENT", value: xrayCollectorConfig(region) }],
+                secrets: [],
+                mountPoints: [],
+                volumesFrom: [],
+                systemControls: [],
+                logConfiguration: logging(logGroupName, region, COLLECTOR_CONTAINER),
                 stopTimeout: STOP_TIMEOUT_SECONDS,
               },
             ]
@@ -339,7 +396,7 @@ export function ecsService(name: string, args: EcsArgs, parent: pulumi.Resource)
     },
     // Review F14: the first tasks pull the image and read the key secrets with the execution role's inline policy,
     // which IAM may not have propagated when only the role exists. Lambda does the same (lambda-mcp-service.ts).
-    { parent, dependsOn: [executionPolicy, ...(efsPolicy ? [efsPolicy] : [])] },
+    { parent, dependsOn: [executionPolicy, ...(efsPolicy ? [efsPolicy] : []), ...(xrayPolicy ? [xrayPolicy] : [])] },
   );
 
   const service = new aws.ecs.Service(

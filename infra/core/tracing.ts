@@ -23,6 +23,11 @@ export interface TracingArgs {
    * components pass it only as a Pulumi secret. Undefined: no headers.
    */
   headers?: pulumi.Input<string>;
+  /**
+   * `tracingPlatform`: `endpoint` is the collector sidecar the component adds (infra/core/tracing-platform.ts), which
+   * exports to Cloud Trace (cloudrun) or X-Ray (fargate). @default false
+   */
+  platformCollector?: boolean;
 }
 
 /** The service name a stack's spans carry: `mcp-anywhere-<stack>`. */

@@ -128,6 +128,24 @@ export const VARIANTS: Record<string, Record<string, string>> = {
     "mcp-anywhere:serverWorkspace": "/workspace",
   },
   "ec2 http sidecar": { "mcp-anywhere:target": "ec2", ...UPSTREAM_HTTP_SIDECAR },
+  // tracingPlatform (issue 17, Traces): the platform's collector sidecar, alone and beside the user's sidecar.
+  "fargate tracingPlatform": { "mcp-anywhere:target": "fargate", "mcp-anywhere:tracingPlatform": "true" },
+  "fargate tracingPlatform http sidecar": {
+    "mcp-anywhere:target": "fargate",
+    "mcp-anywhere:tracingPlatform": "true",
+    ...UPSTREAM_HTTP_SIDECAR,
+  },
+  "cloudrun tracingPlatform": {
+    "mcp-anywhere:target": "cloudrun",
+    "gcp:project": GCP_PROJECT,
+    "mcp-anywhere:tracingPlatform": "true",
+  },
+  "cloudrun tracingPlatform http sidecar": {
+    "mcp-anywhere:target": "cloudrun",
+    "gcp:project": GCP_PROJECT,
+    "mcp-anywhere:tracingPlatform": "true",
+    ...UPSTREAM_HTTP_SIDECAR,
+  },
 };
 
 /** A resource as the policies see it: inputs (`props`), outputs, provider and options. */

@@ -52,7 +52,6 @@ async function expectTokenNowherePlain(run: StackRun): Promise<void> {
   for (const text of texts) expect(text).to.not.include(TOKEN);
 }
 
-
 /** The function's variables. With a secret among them Pulumi sends the whole `environment` as one secret. */
 const lambdaEnv = (m: PulumiMocks) =>
   ((unwrapInput(m.one("aws:lambda/function:Function").inputs.environment) as { variables?: Record<string, unknown> })

@@ -25,6 +25,7 @@ import {
   HOURS_PER_MONTH,
   type Price,
 } from "./prices.js";
+import { cloudRunCollectorLines, tracingStoreLines } from "./tracing.js";
 
 export interface UsageProfile {
   requestsPerMonth: number;
@@ -93,6 +94,8 @@ export interface PricingOptions {
   toolLimitCount?: number;
   /** The stack's budget and alarms (./guardrails.ts); their lines are added to every target. @default none */
   guardrails?: GuardrailPlan;
+  /** `tracingPlatform`: the trace store per request and, on Cloud Run, the collector sidecar (./tracing.ts). @default false */
+  tracingPlatform?: boolean;
 }
 
 export interface LambdaSizing {
@@ -221,10 +224,16 @@ export function atZeroRequests(o: PricingOptions): PricingOptions {
 export function priced<S, T extends CostTarget>(
   build: (sizing: S, o: PricingOptions) => Draft<T>,
 ): (sizing: S, o: PricingOptions) => TargetCost<T> {
-  const withGuardrails = (d: Draft<T>, o: PricingOptions): Draft<T> =>
-    o.guardrails === undefined ? d : { ...d, lines: [...d.lines, ...guardrailLines(d.target, o.guardrails)] };
+  const withGuardrails = (d: Draft<T>, o: PricingOptions): Draft<T> => {
+    const u = usageProfile(o.usage);
+    const traces = tracingStoreLines(d.target, o.tracingPlatform, u.requestsPerMonth, u.freeTier).map((t) =>
+      line(t.item, t.quantity, t.price, t.resource),
+    );
+    const guard = o.guardrails === undefined ? [] : guardrailLines(d.target, o.guardrails);
+    return guard.length + traces.length === 0 ? d : { ...d, lines: [...d.lines, ...guard, ...traces] };
+  };
   return (sizing, o) =>
-    finish(withGuardrails(build(sizing, o), o), withGuardrails(build(sizing, atZeroRequests(o)), o));
+    finish(withGuardrails(build(sizing, o), o), withGuardrails(build(sizing, atZeroRequests(o)), atZeroRequests(o)));
 }
 
 /** The profile with defaults applied. @throws {RangeError} naming the field when a value is out of range. */
@@ -498,6 +507,12 @@ export const cloudRunCost = priced((sizing: CloudRunSizing, o: PricingOptions): 
       prices.runGibSecond,
       SVC,
     ),
+    // tracingPlatform: the collector sidecar's limits are billed for the same instance time (./tracing.ts).
+    ...(o.tracingPlatform === true
+      ? cloudRunCollectorLines(instanceSeconds, prices.runVcpuSecond, prices.runGibSecond).map((t) =>
+          line(t.item, t.quantity, t.price, t.resource),
+        )
+      : []),
     line(
       "Cloud Run requests",
       Math.max(0, R - (free ? FREE_TIERS.runRequests.value : 0)) / 1e6,
