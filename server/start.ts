@@ -159,9 +159,14 @@ export async function start(env: NodeJS.ProcessEnv, opts: StartOptions = {}): Pr
         clearTimeout(force);
         // A response cut at the deadline logs its request line (aborted: true) on its own `close` event, which can
         // come after the server's; wait for those (at most a second) so that process.exit does not drop them.
+        // Neither a failing upstream stop nor a failing span flush may keep the process from stopping.
+        const warn = (what: string) => (err: unknown) =>
+          logger.warn({ err: String(err).slice(0, 200) }, `shutdown: ${what} failed`);
         void allClosed(open, 1000)
           .then(() => upstream?.close())
+          .catch(warn("stopping the upstream"))
           .then(() => tracing?.shutdown())
+          .catch(warn("flushing spans"))
           .then(() => {
             logger.info("stopped");
             resolve();
