@@ -5,11 +5,12 @@
  * with the same compose file (components/dockerhost/host-files.ts derives it from components/ec2/host-files.ts).
  *
  * Children, in order (each waits for the one before it):
- * 1. `${name}-host-key` (@pulumi/command `local.Command`, only with `knownHosts`): `ssh` with
- *    `StrictHostKeyChecking=yes` against the pinned line; a host presenting another key stops the deployment here.
- * 2. `${name}-prepare` (`remote.Command`): Docker present and running, Compose, openssl, python3, the directories with
- *    their owners and modes, the optional firewall (components/dockerhost/prepare.ts). Idempotent. Its `delete`
- *    removes what the stack wrote on the host (config, keys, certificates, scripts, units, firewall, logging data).
+ * 1. `${name}-teardown` (`remote.Command`): creates nothing (`create` only prints a line); its `delete`, which only
+ *    `pulumi destroy` (or removing the target) runs, removes what the stack wrote on the host (config, keys,
+ *    certificates and the local CA, scripts, units, firewall, logging data). Every other child depends on it, so that
+ *    delete runs last.
+ * 2. `${name}-prepare`: Docker present and running, Compose, openssl, python3, the directories with their owners and
+ *    modes, the optional firewall (components/dockerhost/prepare.ts). Idempotent; no `delete`.
  * 3. `${name}-files`: every generated file (compose, nginx.conf, scripts, ACME client and units, logging configs),
  *    written atomically with owners and modes.
  * 4. `${name}-keys`: the app's key file and nginx's key map, from the key values on the command's standard input (a
@@ -20,14 +21,30 @@
  *    (components/ec2/host-files.ts `renderSecretCompose`) from standard input, merged into every compose call.
  * 5. `${name}-tls` (`user` and `localca` only): the user's certificate from standard input, or the host's local CA
  *    and a certificate it signs (components/dockerhost/tls.ts); the CA certificate (public) is the `caCertificate`
- *    output.
+ *    output. A second run keeps the CA.
  * 6. `${name}-docker` (@pulumi/docker Provider, `host: ssh://user@address:port`), then `${name}-server`
  *    (`docker.Image`: server/Dockerfile built by the host's own engine, so no registry is needed, and nothing is
  *    pushed), `${name}-nginx` and the logging images (`docker.RemoteImage`, pulled by the host).
  * 7. `${name}-deploy`: `docker compose up -d` (components/dockerhost/host-files.ts deploy script), which recreates
- *    exactly the services whose image or config changed. Its triggers are the server image's digest and a hash of
- *    every file, so a new image or config rolls the containers with no manual step. Its `delete` runs
+ *    exactly the services whose image or config changed. The server image's digest and hashes of the files and
+ *    secrets are a comment at the end of its `create`, so a change to any of them is an *update* that runs `create`
+ *    again; no `delete`.
+ * 8. `${name}-undeploy`: creates nothing; its `delete` (destroy only, and first, since it depends on everything) runs
  *    `compose down --volumes` and removes the server image tag.
+ *
+ * Why the destructive steps live in their own Commands (R2-B1, R2-M6 of the round-2 review): @pulumi/command 1.x
+ * replaces a Command only when `triggers` change (`Triggers … provider:"replaceOnChanges"`,
+ * pulumi/pulumi-command provider/pkg/provider/common/inputs.go); every other input change is an update that runs
+ * `update` or else `create` again (remote/commandController.go `Update`). A replacement is create-before-delete by
+ * default (https://www.pulumi.com/docs/iac/concepts/options/deletebeforereplace/), so a replaced Command's `delete`
+ * would run at the end of an ordinary rollout. No Command here has `triggers`, and the two with a destructive
+ * `delete` have nothing that could make them change but the connection, which is an update.
+ * tests/helpers/engine-model.ts models these rules and tests/dockerhost/second-up.test.ts runs the planned steps of a
+ * second `pulumi up` over real SSH.
+ *
+ * SSH: every `remote.Command` connection pins the host key (`hostKey`, the key part of `knownHosts`, checked on every
+ * dial by the provider: `ssh.FixedHostKey`, remote/connection.go), and the docker provider's `ssh` checks the same
+ * pin (`StrictHostKeyChecking=yes`). Without `sshPrivateKey` both use the ssh-agent at `SSH_AUTH_SOCK`.
  *
  * Why a compose project rather than one `docker.Container` per service: the EC2 target's compose file is the single
  * definition of the edge and the app (read-only roots, key-file mount, ports, depends_on, sidecar and workspace
@@ -73,7 +90,7 @@ import { keysStdin, normalizeKeys, renderKeyInstallScript } from "./dockerhost/k
 import { LOGGING_IMAGES, type LoggingAlerts } from "./dockerhost/logging.js";
 import { renderPrepareScript, renderTeardownScript } from "./dockerhost/prepare.js";
 import { asRoot, renderWriteFilesScript } from "./dockerhost/remote.js";
-import { dockerHostUrl, hostKeyCheckCommand, sshOptions, writeSshMaterial } from "./dockerhost/ssh.js";
+import { dockerHostUrl, hostKeyOf, sshOptions, writeSshMaterial } from "./dockerhost/ssh.js";
 import { renderLocalCaScript, renderUserCertificateScript, userCertificateStdin } from "./dockerhost/tls.js";
 import { LETS_ENCRYPT_DIRECTORY } from "./ec2/acme-client.js";
 import { NGINX_IMAGE, renderSecretCompose } from "./ec2/host-files.js";
@@ -89,8 +106,11 @@ export interface DockerhostMcpServiceArgs extends Omit<McpServiceArgs, "image"> 
   sshPort?: number;
   /** Unencrypted private key (a Pulumi secret). @default none: the ssh-agent at SSH_AUTH_SOCK */
   sshPrivateKey?: pulumi.Input<string>;
-  /** One known_hosts line pinning the host key. @default none */
-  knownHosts?: string;
+  /**
+   * One known_hosts line pinning the host key (`<host> <type> <base64>`, as `ssh-keyscan -t ed25519 <host>` prints):
+   * every SSH connection, @pulumi/command's and the docker provider's, refuses a host presenting another key.
+   */
+  knownHosts: string;
   /** The URL's and certificate's host name. @default `address` */
   domain?: string;
   /** @default "letsencrypt" */
@@ -127,6 +147,15 @@ export interface DockerhostMcpServiceArgs extends Omit<McpServiceArgs, "image"> 
 
 const CIDR = /^(\d{1,3})(\.\d{1,3}){3}\/(\d|[12]\d|3[0-2])$/;
 const hash = (s: string) => createHash("sha256").update(s).digest("hex").slice(0, 16);
+
+/**
+ * The deploy Command's `create`: the deploy line and a trailing comment with the image digest and hashes (16 hex
+ * digits of SHA-256) of the files script and the secret compose file, so that a change to any of them changes
+ * `create` (an update that runs it again) while the shell ignores the comment.
+ */
+export function deployCommand(line: string, inputs: { image: string; files: string; secrets: string }): string {
+  return `${line} # image=${inputs.image} files=${hash(inputs.files)} secrets=${hash(inputs.secrets)}`;
+}
 
 /** The `tlsStatus` output: how the edge gets its certificate and how a client trusts it. */
 export function dockerhostTlsStatus(tls: DockerhostTls, host: string, stack: string): string {
@@ -187,6 +216,11 @@ export class DockerhostMcpService extends pulumi.ComponentResource implements Mc
       problems.push("`certificate` and `certificateKey` are required with `tls` user");
     if (configKeys && args.apiKeyParameterNames.length > 0)
       problems.push("`apiKeys` and `apiKeyParameterNames` are both set; allowed: one key source");
+    const pinned = hostKeyOf(args.knownHosts ?? "");
+    if (pinned === undefined)
+      problems.push(
+        `\`knownHosts\` must be one known_hosts line (<host> <key type> <base64 key>), got ${JSON.stringify(args.knownHosts ?? "")}`,
+      );
     if (logging === "remote" && !args.lokiUrl) problems.push("`lokiUrl` is required with `logging` remote");
     if (allowedCidrs.length === 0 || !allowedCidrs.every((c) => CIDR.test(c)))
       problems.push(`\`allowedCidrs\` must be one or more IPv4 CIDRs, got ${JSON.stringify(allowedCidrs)}`);
@@ -207,10 +241,13 @@ export class DockerhostMcpService extends pulumi.ComponentResource implements Mc
         : {}),
     };
     const secretKey = args.sshPrivateKey === undefined ? undefined : pulumi.secret(args.sshPrivateKey);
+    // hostKey: checked on every dial (pulumi-command remote/connection.go `ssh.FixedHostKey`); without a private key
+    // the provider uses the agent at SSH_AUTH_SOCK (`agentSocketPath`'s default).
     const connection: command.types.input.remote.ConnectionArgs = {
       host: ssh.address,
       port: ssh.port,
       user: ssh.user,
+      hostKey: pinned as string,
       ...(secretKey ? { privateKey: secretKey } : {}),
     };
     // The local ssh client's files (key, pin): written when the program runs, paths only in inputs.
@@ -218,18 +255,16 @@ export class DockerhostMcpService extends pulumi.ComponentResource implements Mc
       .output(secretKey ?? "")
       .apply((key) => writeSshMaterial(ssh, key === "" ? undefined : key, args.knownHosts));
 
-    const hostKey =
-      args.knownHosts === undefined
-        ? undefined
-        : new command.local.Command(
-            `${name}-host-key`,
-            {
-              create: pulumi.unsecret(sshFiles.apply((f) => hostKeyCheckCommand(ssh, f))),
-              triggers: [args.knownHosts],
-            },
-            { parent: this },
-          );
-
+    // Destroy only: its delete runs last, after every dependent is gone (never on an update; see the module comment).
+    const teardown = new command.remote.Command(
+      `${name}-teardown`,
+      {
+        connection,
+        create: 'echo "mcp-anywhere-teardown: armed (runs on pulumi destroy)"',
+        delete: asRoot(renderTeardownScript({ dataDir })),
+      },
+      { parent: this },
+    );
     const prepare = new command.remote.Command(
       `${name}-prepare`,
       {
@@ -237,9 +272,8 @@ export class DockerhostMcpService extends pulumi.ComponentResource implements Mc
         create: asRoot(
           renderPrepareScript({ logging: loggingOptions, firewallCidrs: args.firewall ? allowedCidrs : undefined }),
         ),
-        delete: asRoot(renderTeardownScript({ dataDir })),
       },
-      { parent: this, dependsOn: hostKey ? [hostKey] : [] },
+      { parent: this, dependsOn: [teardown] },
     );
 
     const imageTag = `${PROJECT}/server:${args.stack}`;
@@ -381,20 +415,33 @@ export class DockerhostMcpService extends pulumi.ComponentResource implements Mc
         ),
     );
 
+    // A new image digest, any changed file or a changed secret variable changes `create` (a trailing comment), which
+    // is an update: `create` runs again and compose recreates what changed. The secrets enter as a hash only (a
+    // secret, so `create` is one too).
     const deploy = new command.remote.Command(
       `${name}-deploy`,
       {
         connection,
-        create: asRoot(DOCKERHOST_BIN.deploy),
-        delete: asRoot(renderUndeployScript(imageTag)),
-        // A new image digest, any changed file or a changed secret variable reruns the deploy: compose recreates what
-        // changed. The secrets enter as a hash only (a secret, so the trigger is one too).
-        triggers: [server.repoDigest, hash(filesScript), secrets.stdin.apply((t) => hash(t ?? ""))],
+        create: pulumi
+          .all([server.repoDigest, secrets.stdin])
+          .apply(([digest, stdin]) =>
+            deployCommand(asRoot(DOCKERHOST_BIN.deploy), { image: digest, files: filesScript, secrets: stdin ?? "" }),
+          ),
       },
       {
         parent: this,
         dependsOn: [written, keys, secrets, server, ...publicImages, ...(tlsCommand ? [tlsCommand] : [])],
       },
+    );
+    // Destroy only, and first (it depends on the deploy): containers, networks and volumes, then the image tag.
+    new command.remote.Command(
+      `${name}-undeploy`,
+      {
+        connection,
+        create: 'echo "mcp-anywhere-undeploy: armed (runs on pulumi destroy)"',
+        delete: asRoot(renderUndeployScript(imageTag)),
+      },
+      { parent: this, dependsOn: [deploy] },
     );
 
     this.url = deploy.id.apply(() => `https://${host}${a.mcpPath}`);

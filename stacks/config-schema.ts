@@ -448,7 +448,7 @@ export const CONFIG_SCHEMA = {
   dockerhostKnownHosts: optional(
     /^[^\s]+ (ssh-(ed25519|rsa)|ecdsa-sha2-nistp(256|384|521)) [A-Za-z0-9+/=]+$/,
     "one known_hosts line: <host> <key type> <base64 key> (ssh-keyscan -t ed25519 <host>)",
-    "Docker host: pin the host's SSH key (a known_hosts line); empty: trust on first use is up to your ssh config.",
+    "Docker host: the host's SSH key as one known_hosts line, required for target dockerhost; every SSH connection of the deployment checks it.",
     "192.0.2.10 ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl",
   ),
   dockerhostDomain: optional(

@@ -117,7 +117,7 @@ export interface StackConfig {
     /** Secret. undefined: the ssh-agent at SSH_AUTH_SOCK. */
     sshPrivateKey: string | undefined;
     /** One known_hosts line pinning the host key; undefined: none. */
-    knownHosts: string | undefined;
+    knownHosts: string;
     domain: string | undefined;
     tls: "letsencrypt" | "user" | "localca";
     /** Secret pair, for tls "user". */
@@ -335,6 +335,14 @@ function dockerhostProblems(c: Decoded): string[] {
   if (c.target === "dockerhost" && c.dockerhostAddress === "") {
     problems.push(
       `${k("dockerhostAddress")}=(not set) is required for target dockerhost (${setCommand("dockerhostAddress")})`,
+    );
+  }
+  if (c.target === "dockerhost" && c.dockerhostKnownHosts === "") {
+    const host = c.dockerhostAddress === "" ? "<address>" : c.dockerhostAddress;
+    problems.push(
+      `${k("dockerhostKnownHosts")}=(not set) is required for target dockerhost: every SSH connection the deployment opens checks the host key against it. ` +
+        `Read it from the host's console (ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub to compare), or on a network you trust: ` +
+        `pulumi config set ${k("dockerhostKnownHosts")} "$(ssh-keyscan -t ed25519 ${host} 2>/dev/null)"`,
     );
   }
   const user = c.dockerhostTls === "user";
@@ -628,7 +636,7 @@ function toStackConfig(c: Decoded, project: string, stack: string): StackConfig 
       sshUser: c.dockerhostSshUser,
       sshPort: c.dockerhostSshPort,
       sshPrivateKey: orUndefined(c.dockerhostSshPrivateKey),
-      knownHosts: orUndefined(c.dockerhostKnownHosts),
+      knownHosts: c.dockerhostKnownHosts,
       domain: orUndefined(c.dockerhostDomain),
       tls: c.dockerhostTls as StackConfig["dockerhost"]["tls"],
       certificate: orUndefined(c.dockerhostCertificate),

@@ -28,15 +28,31 @@ export const FIREWALL_TABLE = "mcp_anywhere";
 export const FIREWALL_FILE = "/etc/mcp-anywhere/firewall.nft";
 
 /**
- * An nftables rule set that drops TCP 443 from outside `allowedCidrs`. It hooks `prerouting` at priority -150, before
- * Docker's DNAT (-100, "dstnat"), so it sees the original destination port of a published container port, which an
- * `input` rule would miss (Docker routes published ports through FORWARD,
- * https://docs.docker.com/engine/network/packet-filtering-firewalls/; priorities:
- * https://wiki.nftables.org/wiki-nftables/index.php/Netfilter_hooks). Port 80 (ACME HTTP-01) and SSH are not touched,
- * so the rule set cannot lock the deployer out. IPv6 443 is dropped unless 0.0.0.0/0 is allowed (the list is IPv4).
+ * An nftables rule set that drops TCP 443 addressed to this host from outside `allowedCidrs`, and nothing else.
+ * - Only traffic to the host is filtered: `fib daddr type local` is true when the destination is one of the host's own
+ *   addresses (any interface; the native form of iptables' `addrtype --dst-type LOCAL`, which Docker's own DNAT rule
+ *   uses). Traffic the host routes for its containers (npx/uvx downloads, an upstream API, OTLP, a remote Loki) has a
+ *   foreign destination and passes, although it crosses the same hook with dport 443 and a 172.x source: dropping it
+ *   was finding R2-M2 (shared/reviews/deploy-review-round2.md). Bridged traffic that `br_netfilter` sends through the
+ *   hook (VMs on a Proxmox bridge) is not addressed to the host either.
+ * - The chain hooks `prerouting` at priority -150, before Docker's DNAT (-100, "dstnat"), so it sees the original
+ *   destination (the host's address and 443) of a published container port, which an `input` rule would miss (Docker
+ *   routes published ports through FORWARD). `fib … type` without `iif`/`oif` is valid in prerouting.
+ * - Packets that arrive on `lo` come from the host itself (e.g. `curl https://127.0.0.1/health` on the host) and pass.
+ * - A container calling the host's own address on 443 (hairpin) counts as outside: it is dropped unless its network
+ *   (e.g. 172.16.0.0/12) is in `allowedCidrs`, as before.
+ * - Port 80 (ACME HTTP-01) and SSH are not touched, so the rule set cannot lock the deployer out.
+ * - IPv6 443 to the host is dropped unless 0.0.0.0/0 is allowed (the list is IPv4); containers' outbound IPv6 passes.
+ * Checked in network namespaces with the real kernel by tests/dockerhost/firewall-netns.test.ts.
+ * Sources: nft(8) "FIB EXPRESSIONS"; https://wiki.nftables.org/wiki-nftables/index.php/Matching_routing_information;
+ * hooks and priorities: https://wiki.nftables.org/wiki-nftables/index.php/Netfilter_hooks; Docker's rules:
+ * https://docs.docker.com/engine/network/packet-filtering-firewalls/; the kernel's fib expression, which allows an
+ * address-type lookup in prerouting: net/netfilter/nft_fib.c (nft_fib_validate).
  */
 export function renderFirewall(allowedCidrs: string[]): string {
   const open = allowedCidrs.includes("0.0.0.0/0");
+  /** TCP 443 to one of the host's own addresses, not from the host itself. */
+  const toHost = 'tcp dport 443 iif != "lo" fib daddr type local';
   return [
     `table inet ${FIREWALL_TABLE} {`,
     "  set allowed4 {",
@@ -46,8 +62,8 @@ export function renderFirewall(allowedCidrs: string[]): string {
     "  }",
     "  chain prerouting {",
     "    type filter hook prerouting priority -150; policy accept;",
-    "    tcp dport 443 ip saddr != @allowed4 drop",
-    ...(open ? [] : ["    meta nfproto ipv6 tcp dport 443 drop"]),
+    `    ${toHost} ip saddr != @allowed4 drop`,
+    ...(open ? [] : [`    meta nfproto ipv6 ${toHost} drop`]),
     "  }",
     "}",
     "",

@@ -6,8 +6,10 @@
  *   helper, https://docs.docker.com/engine/security/protect-access/#use-ssh-to-protect-the-docker-daemon-socket), so the
  *   key must be a file: {@link writeSshMaterial} writes it (mode 0600, in a 0700 directory under the OS temp dir) and
  *   `sshOpts` points at it, so only a path (never the key) is in the provider's inputs.
- * The known-hosts pin (`knownHosts`, one known_hosts line) makes `ssh` check the host key (`StrictHostKeyChecking=yes`
- * against that line only); without it, the deployer's own ssh configuration decides.
+ * The known-hosts pin (`knownHosts`, one known_hosts line) is checked by both: @pulumi/command 1.x takes its key part
+ * as `connection.hostKey` ({@link hostKeyOf}; the provider parses it with `ssh.ParseAuthorizedKey` and checks it on
+ * every dial with `ssh.FixedHostKey`, pulumi/pulumi-command provider/pkg/provider/remote/connection.go), and the
+ * local `ssh` gets `StrictHostKeyChecking=yes` against that line only.
  */
 import { createHash } from "node:crypto";
 import { chmodSync, mkdirSync, writeFileSync } from "node:fs";
@@ -57,8 +59,9 @@ export function writeSshMaterial(
   }
   if (knownHosts !== undefined) {
     files.knownHostsFile = join(home, "known_hosts");
-    // ssh matches a non-default port as "[host]:port" in known_hosts.
-    const line = t.port === 22 ? knownHosts : knownHosts.replace(/^\S+/, `[${t.address}]:${t.port}`);
+    // The pin is for the host we connect to, whatever name the line was scanned under; ssh matches a non-default port
+    // as "[host]:port" in known_hosts.
+    const line = knownHosts.replace(/^\S+/, t.port === 22 ? t.address : `[${t.address}]:${t.port}`);
     writeFileSync(files.knownHostsFile, `${line}\n`, { mode: 0o600 });
   }
   return files;
@@ -76,8 +79,16 @@ export function sshOptions(files: SshFiles): string[] {
   ];
 }
 
-/** The local command that fails unless the host presents the pinned key: `ssh … true`. */
-export function hostKeyCheckCommand(t: SshTarget, files: SshFiles): string {
-  const q = (s: string) => `'${s.replaceAll("'", "'\\''")}'`;
-  return ["ssh", ...sshOptions(files), "-p", String(t.port), `${t.user}@${t.address}`, "true"].map(q).join(" ");
+/** Key types a pin may name (OpenSSH's host key types, as `ssh-keyscan` prints them). */
+const HOST_KEY_TYPES = /^(ssh-ed25519|ssh-rsa|ecdsa-sha2-nistp(256|384|521))$/;
+
+/**
+ * The key part (`<type> <base64>`) of one known_hosts line (`<host> <type> <base64> [comment]`), the form
+ * `connection.hostKey` takes (an authorized_keys key, parsed by `ssh.ParseAuthorizedKey`).
+ * @returns undefined when the line is not `<host> <type> <base64>` with a known key type.
+ */
+export function hostKeyOf(knownHostsLine: string): string | undefined {
+  const [host, type, key] = knownHostsLine.trim().split(/\s+/);
+  if (!host || !type || !key || !HOST_KEY_TYPES.test(type) || !/^[A-Za-z0-9+/]+={0,2}$/.test(key)) return undefined;
+  return `${type} ${key}`;
 }

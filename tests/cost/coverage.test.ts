@@ -88,13 +88,24 @@ const CASES: [string, string, Record<string, string>][] = [
     { "mcp-anywhere:target": "cloudrun", "gcp:project": GCP_PROJECT, "mcp-anywhere:cloudrunEdge": "loadbalancer" },
   ],
   ["ec2", "dev", { "mcp-anywhere:target": "ec2" }],
-  ["dockerhost", "dev", { "mcp-anywhere:target": "dockerhost", "mcp-anywhere:dockerhostAddress": "192.0.2.10" }],
+  [
+    "dockerhost",
+    "dev",
+    {
+      "mcp-anywhere:target": "dockerhost",
+      "mcp-anywhere:dockerhostAddress": "192.0.2.10",
+      "mcp-anywhere:dockerhostKnownHosts":
+        "192.0.2.10 ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl",
+    },
+  ],
   [
     "dockerhost with config keys and local logging",
     "dev",
     {
       "mcp-anywhere:target": "dockerhost",
       "mcp-anywhere:dockerhostAddress": "192.0.2.10",
+      "mcp-anywhere:dockerhostKnownHosts":
+        "192.0.2.10 ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl",
       "mcp-anywhere:dockerhostKeySource": "config",
       "mcp-anywhere:dockerhostApiKeys": '["0123456789abcdef0123"]',
       "mcp-anywhere:dockerhostLogging": "local",

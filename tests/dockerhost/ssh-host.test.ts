@@ -36,13 +36,14 @@ import {
 import { keysStdin, renderKeyInstallScript } from "../../components/dockerhost/keys.js";
 import { renderPrepareScript, renderTeardownScript } from "../../components/dockerhost/prepare.js";
 import { asRoot, renderWriteFilesScript } from "../../components/dockerhost/remote.js";
-import { hostKeyCheckCommand, type SshFiles, sshOptions, writeSshMaterial } from "../../components/dockerhost/ssh.js";
+import { hostKeyOf, type SshFiles, sshOptions, writeSshMaterial } from "../../components/dockerhost/ssh.js";
 import { renderLocalCaScript } from "../../components/dockerhost/tls.js";
 import { LETS_ENCRYPT_DIRECTORY } from "../../components/ec2/acme-client.js";
 import { NGINX_IMAGE } from "../../components/ec2/host-files.js";
 import { EDGE_AND_APP_DEFAULTS } from "../../infra/core/defaults.js";
 import { buildServerImage, docker, localImages, requireEngine } from "../helpers/docker-engine.js";
 import { requirePrograms, skipUnless } from "../helpers/programs.js";
+import { runRemote } from "../helpers/remote-command.js";
 import { newKey, recordOutput } from "../helpers/secrets.js";
 import { INITIALIZE, mcpHeaders } from "../helpers/server.js";
 import { type Sshd, startSshd } from "../helpers/sshd.js";
@@ -152,18 +153,29 @@ describe("the dockerhost target over a real SSH connection, in a real Docker eng
     if (scratch) rmSync(scratch, { recursive: true, force: true });
   });
 
-  it("connects only when the host presents the pinned key", () => {
+  it("connects only when the host presents the pinned key: the connection's hostKey and the docker provider's ssh", () => {
     const t = target();
-    expect(spawnSync("sh", ["-c", hostKeyCheckCommand(t, files)]).status).to.equal(0);
-    const wrong = writeSshMaterial(
+    const other = "127.0.0.1 ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl";
+    const connection = { host: t.address, port: t.port, user: t.user, privateKey: sshd?.privateKey };
+    const pinned = runRemote({ ...connection, hostKey: hostKeyOf(sshd?.knownHostsLine ?? "") }, "echo pinned");
+    expect(pinned.stdout.trim(), pinned.stderr).to.equal("pinned");
+    const refused = runRemote({ ...connection, hostKey: hostKeyOf(other) }, "echo pinned");
+    expect(refused.status).not.to.equal(0);
+    expect(refused.stderr).to.match(/host key/i);
+    // The docker provider's ssh (sshOpts): the same pin, whatever name the line was scanned under.
+    const sshWith = (f: SshFiles) =>
+      spawnSync("ssh", [...sshOptions(f), "-p", String(t.port), `${t.user}@${t.address}`, "true"], { encoding: "utf8" });
+    expect(sshWith(files).status).to.equal(0);
+    const renamed = writeSshMaterial(
       t,
       sshd?.privateKey,
-      "127.0.0.1 ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl",
-      join(scratch, "wrong"),
+      (sshd?.knownHostsLine ?? "").replace(/^\S+/, "scanned-as.example"),
+      join(scratch, "renamed"),
     );
-    const r = spawnSync("sh", ["-c", hostKeyCheckCommand(t, wrong)], { encoding: "utf8" });
-    expect(r.status).not.to.equal(0);
-    expect(r.stderr).to.match(/host key/i);
+    expect(sshWith(renamed).status).to.equal(0);
+    const wrong = sshWith(writeSshMaterial(t, sshd?.privateKey, other, join(scratch, "wrong")));
+    expect(wrong.status).not.to.equal(0);
+    expect(wrong.stderr).to.match(/host key/i);
   });
 
   it("prepares the host: Docker running, directories with owners and modes; a second run changes nothing", () => {

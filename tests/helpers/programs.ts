@@ -37,6 +37,8 @@ export const PROGRAMS = {
   sshd: { versionArgs: ["-V"], apt: "openssh-server" },
   // nftables' own syntax check for the dockerhost firewall rule set.
   nft: { versionArgs: ["--version"], apt: "nftables" },
+  // A non-root SSH user with passwordless sudo (the dockerhost target's sshUser other than root).
+  sudo: { versionArgs: ["--version"], apt: "sudo" },
 } as const satisfies Record<string, ProgramSpec>;
 
 export type ProgramName = keyof typeof PROGRAMS;

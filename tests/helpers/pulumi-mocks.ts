@@ -68,6 +68,11 @@ export class PulumiMocks implements pulumi.runtime.Mocks {
   readonly ssm = new Map<string, string>([[AMI_PARAMETER, "ami-0a1b2c3d4e5f60718"]]);
   /** SSM parameter name → version (GetParameter's `version`); 1 when absent, as for a parameter written once. */
   readonly ssmVersions = new Map<string, number>();
+  /**
+   * `docker.Image` resource name → the digest its build produces (`sha256:…`), for a test that built the image for
+   * real; absent: one derived from the name.
+   */
+  readonly imageDigests = new Map<string, string>();
 
   /**
    * API Gateway API keys of the account and region, as `aws.apigateway.getApiKeys` lists them: seeded by the test
@@ -125,7 +130,7 @@ export class PulumiMocks implements pulumi.runtime.Mocks {
       }
       case "docker:index/image:Image": {
         // @pulumi/docker's Image reports repoDigest for a local (unpushed) image too, since v4.4.
-        const digest = `sha256:${hex(`docker-image:${name}`, 64)}`;
+        const digest = this.imageDigests.get(name) ?? `sha256:${hex(`docker-image:${name}`, 64)}`;
         state = { ...state, repoDigest: `${String(inputs.imageName).split(":")[0]}@${digest}` };
         break;
       }

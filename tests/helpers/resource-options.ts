@@ -1,6 +1,6 @@
 /**
  * Records the resource options the mocks do not show (`retainOnDelete`, `deleteBeforeReplace`, alias names,
- * dependencies) for each registered resource, by wrapping the SDK's MockMonitor.registerResource. Keyed
+ * dependencies, `replaceOnChanges`) for each registered resource, by wrapping the SDK's MockMonitor.registerResource. Keyed
  * `<type>::<name>`; a later registration of the same key (the next run) replaces the entry.
  */
 import { MockMonitor } from "@pulumi/pulumi/runtime/mocks.js";
@@ -13,6 +13,8 @@ export interface RecordedOptions {
   aliasNames: string[];
   /** URNs the resource depends on (`dependsOn` and input dependencies). */
   dependencies: string[];
+  /** The `replaceOnChanges` option's input names. */
+  replaceOnChanges: string[];
 }
 
 interface RegisterRequest {
@@ -22,6 +24,7 @@ interface RegisterRequest {
   getDeletebeforereplace(): boolean;
   getAliasesList(): { getSpec(): { getName(): string } | undefined }[];
   getDependenciesList(): string[];
+  getReplaceonchangesList(): string[];
 }
 
 const recorded = new Map<string, RecordedOptions>();
@@ -43,6 +46,7 @@ export function resourceOptions(): Map<string, RecordedOptions> {
           .map((a) => a.getSpec()?.getName() ?? "")
           .filter((n) => n !== ""),
         dependencies: req.getDependenciesList(),
+        replaceOnChanges: req.getReplaceonchangesList(),
       });
       return original.call(this, req, cb);
     };

@@ -31,13 +31,16 @@ export interface StackRun {
  * @param overrides - config entries to add or replace; `undefined` removes one.
  * @param ssm - SSM parameters that exist in the account before the run: a value, or a value and its version (1 when
  *   only a value is given).
+ * @param setup - called with the mocks before the program runs (to seed what a test made for real, such as
+ *   {@link PulumiMocks.imageDigests}).
  */
 export async function runStack(
   stack: string,
   overrides: Record<string, string | undefined> = {},
   ssm: Record<string, SsmSeed> = {},
+  setup: (mocks: PulumiMocks) => void = () => {},
 ): Promise<StackRun> {
-  const { mocks, outputs, error } = await attempt(stack, overrides, ssm);
+  const { mocks, outputs, error } = await attempt(stack, overrides, ssm, setup);
   if (error !== undefined || outputs === undefined) throw error;
   return { mocks, outputs };
 }
@@ -47,6 +50,7 @@ export async function attempt(
   stack: string,
   overrides: Record<string, string | undefined> = {},
   ssm: Record<string, SsmSeed> = {},
+  setup: (mocks: PulumiMocks) => void = () => {},
 ): Promise<{ mocks: PulumiMocks; outputs?: StackOutputs; error?: unknown }> {
   const config: Record<string, string> = { ...stackFileConfig(stack) };
   for (const [k, v] of Object.entries(overrides)) {
@@ -58,6 +62,7 @@ export async function attempt(
     mocks.ssm.set(k, typeof v === "string" ? v : v.value);
     if (typeof v !== "string") mocks.ssmVersions.set(k, v.version);
   }
+  setup(mocks);
   await pulumi.runtime.setMocks(mocks, "mcp-anywhere", stack, false);
   pulumi.runtime.setAllConfig(config);
   try {

@@ -10,10 +10,15 @@ import { join } from "node:path";
 import { freePort } from "./nginx.js";
 
 export interface Sshd {
+  /** The first port of {@link ports}. */
   port: number;
+  /** Every port sshd listens on, on every address. */
+  ports: number[];
   user: string;
-  /** The client's private key (OpenSSH PEM). */
+  /** The first client key of {@link privateKeys}. */
   privateKey: string;
+  /** Every authorized client key (OpenSSH PEM). */
+  privateKeys: string[];
   /** The server's host key as one known_hosts line (`127.0.0.1 ssh-ed25519 AAAA…`). */
   knownHostsLine: string;
   stop(): Promise<void>;
@@ -22,18 +27,35 @@ export interface Sshd {
 const keygen = (file: string) =>
   execFileSync("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-C", "mcp-anywhere-test", "-f", file]);
 
-/** Starts sshd and waits until it accepts TCP connections. @throws when it does not within 10 s. */
-export async function startSshd(): Promise<Sshd> {
+/** What to listen on and whom to let in. */
+export interface SshdOptions {
+  /** Loopback addresses to listen on. @default ["127.0.0.1"] */
+  addresses?: string[];
+  /** How many free ports to listen on. @default 1 */
+  ports?: number;
+  /** How many client keys to authorize. @default 1 */
+  clientKeys?: number;
+}
+
+/**
+ * Starts sshd and waits until it accepts TCP connections. Any local user may log in with any of the client keys
+ * (one authorized_keys file for all).
+ * @throws when it does not within 10 s.
+ */
+export async function startSshd(o: SshdOptions = {}): Promise<Sshd> {
   const dir = mkdtempSync(join(tmpdir(), "mcp-sshd-"));
   keygen(join(dir, "host"));
-  keygen(join(dir, "client"));
-  writeFileSync(join(dir, "authorized_keys"), readFileSync(join(dir, "client.pub")));
-  const port = await freePort();
+  const clients = Array.from({ length: o.clientKeys ?? 1 }, (_, i) => join(dir, `client${i}`));
+  for (const c of clients) keygen(c);
+  writeFileSync(join(dir, "authorized_keys"), clients.map((c) => readFileSync(`${c}.pub`, "utf8")).join(""));
+  const ports: number[] = [];
+  for (let i = 0; i < (o.ports ?? 1); i++) ports.push(await freePort());
+  const port = ports[0] as number;
   writeFileSync(
     join(dir, "sshd_config"),
     [
-      `Port ${port}`,
-      "ListenAddress 127.0.0.1",
+      ...ports.map((p) => `Port ${p}`),
+      ...(o.addresses ?? ["127.0.0.1"]).map((a) => `ListenAddress ${a}`),
       `HostKey ${join(dir, "host")}`,
       `PidFile ${join(dir, "sshd.pid")}`,
       `AuthorizedKeysFile ${join(dir, "authorized_keys")}`,
@@ -72,10 +94,13 @@ export async function startSshd(): Promise<Sshd> {
     await new Promise((res) => setTimeout(res, 100));
   }
   const hostPub = readFileSync(join(dir, "host.pub"), "utf8").trim().split(" ");
+  const privateKeys = clients.map((c) => readFileSync(c, "utf8"));
   return {
     port,
+    ports,
     user: userInfo().username,
-    privateKey: readFileSync(join(dir, "client"), "utf8"),
+    privateKey: privateKeys[0] as string,
+    privateKeys,
     knownHostsLine: `127.0.0.1 ${hostPub[0]} ${hostPub[1]}`,
     async stop() {
       child.kill();

@@ -69,10 +69,17 @@ export const VARIANTS: Record<string, Record<string, string>> = {
   "ec2 default": { "mcp-anywhere:target": "ec2" },
   "ec2 domain": { "mcp-anywhere:target": "ec2", "mcp-anywhere:ec2Domain": "mcp.example.com" },
   "ec2 ssh cidr": { "mcp-anywhere:target": "ec2", "mcp-anywhere:ec2SshCidr": "203.0.113.7/32" },
-  "dockerhost ssm keys": { "mcp-anywhere:target": "dockerhost", "mcp-anywhere:dockerhostAddress": "192.0.2.10" },
+  "dockerhost ssm keys": {
+    "mcp-anywhere:target": "dockerhost",
+    "mcp-anywhere:dockerhostAddress": "192.0.2.10",
+    "mcp-anywhere:dockerhostKnownHosts":
+      "192.0.2.10 ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl",
+  },
   "dockerhost config keys, local logging, local CA": {
     "mcp-anywhere:target": "dockerhost",
     "mcp-anywhere:dockerhostAddress": "192.0.2.10",
+    "mcp-anywhere:dockerhostKnownHosts":
+      "192.0.2.10 ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl",
     "mcp-anywhere:dockerhostKeySource": "config",
     "mcp-anywhere:dockerhostApiKeys": '["tok-policy-0123456789abcdef"]',
     "mcp-anywhere:dockerhostLogging": "local",

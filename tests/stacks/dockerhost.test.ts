@@ -30,6 +30,8 @@ const options = resourceOptions();
 const BASE = {
   "mcp-anywhere:target": "dockerhost",
   "mcp-anywhere:dockerhostAddress": "192.0.2.10",
+  "mcp-anywhere:dockerhostKnownHosts":
+    "192.0.2.10 ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl",
   "mcp-anywhere:dockerhostSshUser": "deploy",
   "mcp-anywhere:dockerhostSshPort": "2222",
 };
@@ -90,7 +92,25 @@ describe("stack program: dockerhost target", function () {
         expect(isSecretInput(c.inputs.connection), `${c.name} connection`).to.equal(true);
         const conn = unwrapInput(c.inputs.connection) as Record<string, unknown>;
         expect(conn).to.include({ host: "192.0.2.10", port: 2222, user: "deploy", privateKey: SSH_KEY.trim() });
+        // The pin, in the form @pulumi/command 1.x checks on every dial (its key part).
+        expect(conn.hostKey).to.equal(
+          "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl",
+        );
       }
+    });
+
+    it("has no Command with triggers, and the destructive deletes only in the teardown and undeploy Commands", () => {
+      const commands = [...run.mocks.ofType(T.remote), ...run.mocks.ofType(T.local)];
+      expect(commands.filter((c) => c.inputs.triggers !== undefined).map((c) => c.name)).to.deep.equal([]);
+      expect(commands.filter((c) => c.inputs.delete !== undefined).map((c) => c.name)).to.have.members([
+        "dev-teardown",
+        "dev-undeploy",
+      ]);
+      expect(script(command(run.mocks, "teardown"), "delete")).to.include("rm -rf /etc/mcp-anywhere");
+      expect(script(command(run.mocks, "undeploy"), "delete")).to.match(/dc down --volumes --remove-orphans/);
+      // Destroy order: the undeploy depends on the deploy, and the prepare on the teardown.
+      expect(dependsOnName(command(run.mocks, "undeploy"), command(run.mocks, "deploy"))).to.equal(true);
+      expect(dependsOnName(command(run.mocks, "prepare"), command(run.mocks, "teardown"))).to.equal(true);
     });
 
     it("orders prepare → files → keys → image build → deploy, and builds the server image on the host's engine", () => {
@@ -120,7 +140,6 @@ describe("stack program: dockerhost target", function () {
       expect(s).to.include("install -d -m 0700 -o root -g root /etc/mcp-anywhere/acme");
       expect(s).to.include("nft delete table inet mcp_anywhere");
       expect(s).not.to.include("nft -f");
-      expect(script(command(run.mocks, "prepare"), "delete")).to.include("rm -rf /etc/mcp-anywhere");
     });
 
     it("writes the EC2 compose file with local logs and the local image, the same nginx.conf, and the ACME client", () => {
@@ -157,12 +176,14 @@ describe("stack program: dockerhost target", function () {
       expect(map).to.match(/^map \$mcp_key \$mcp_key_id \{/);
     });
 
-    it("rolls the containers when the image or a file changes: the deploy command's triggers", async () => {
-      const triggers = JSON.stringify(command(run.mocks, "deploy").inputs.triggers);
-      expect(triggers).to.match(/mcp-anywhere\/server@sha256:[0-9a-f]{64}/);
+    it("rolls the containers when the image or a file changes: the deploy command's create changes (an update)", async () => {
+      const create = String(unwrapInput(command(run.mocks, "deploy").inputs.create));
+      expect(create).to.match(
+        / # image=mcp-anywhere\/server@sha256:[0-9a-f]{64} files=[0-9a-f]{16} secrets=[0-9a-f]{16}$/,
+      );
       const other = await runStack("dev", { ...BASE, "mcp-anywhere:rateLimitRps": "7" });
-      expect(JSON.stringify(command(other.mocks, "deploy").inputs.triggers)).not.to.equal(triggers);
-      expect(script(command(run.mocks, "deploy"), "delete")).to.match(/dc down --volumes --remove-orphans/);
+      expect(String(unwrapInput(command(other.mocks, "deploy").inputs.create))).not.to.equal(create);
+      expect(command(run.mocks, "deploy").inputs.delete).to.equal(undefined);
     });
 
     it("exports https://<address>/mcp, the SSM parameter name, and the dockerhost cost column", async () => {
@@ -207,11 +228,11 @@ describe("stack program: dockerhost target", function () {
       expect(run.outputs.costBreakdown.map((l) => l.resource)).not.to.include("aws:ssm/parameter:Parameter");
     });
 
-    it("checks the pinned host key locally before anything runs on the host", () => {
-      const check = run.mocks.one(T.local);
-      expect(String(check.inputs.create)).to.match(/StrictHostKeyChecking=yes/);
-      expect(String(check.inputs.create)).to.match(/'-p' '2222' 'deploy@192\.0\.2\.10' 'true'/);
-      expect(dependsOnName(command(run.mocks, "prepare"), check)).to.equal(true);
+    it("pins the host key on every connection: each remote Command's hostKey and the docker provider's ssh", () => {
+      expect(run.mocks.ofType(T.local)).to.deep.equal([]);
+      for (const c of run.mocks.ofType(T.remote))
+        expect((unwrapInput(c.inputs.connection) as Record<string, unknown>).hostKey, c.name).to.match(/^ssh-ed25519 /);
+      expect(JSON.stringify(run.mocks.one(T.provider).inputs.sshOpts)).to.include("StrictHostKeyChecking=yes");
     });
 
     it("adds Alloy, Loki and Grafana (Grafana on 127.0.0.1 only) and pulls their images", () => {
@@ -370,5 +391,8 @@ describe("stack program: dockerhost target", function () {
   it("refuses a dockerhost stack without an address, naming the key", async () => {
     const { error } = await attempt("dev", { "mcp-anywhere:target": "dockerhost" });
     expect(String(error)).to.match(/mcp-anywhere:dockerhostAddress=\(not set\) is required for target dockerhost/);
+    // The host-key pin is required too, and the error says how to get one.
+    expect(String(error)).to.match(/mcp-anywhere:dockerhostKnownHosts=\(not set\) is required for target dockerhost/);
+    expect(String(error)).to.include('"$(ssh-keyscan -t ed25519 <address> 2>/dev/null)"');
   });
 });

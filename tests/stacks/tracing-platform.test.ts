@@ -187,6 +187,8 @@ describe("tracingPlatform: the platform's collector sidecar", () => {
               "aws:region": "ap-northeast-1",
               "mcp-anywhere:target": target,
               "mcp-anywhere:dockerhostAddress": "192.0.2.10",
+              "mcp-anywhere:dockerhostKnownHosts":
+                "192.0.2.10 ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl",
               ...ON,
             },
             "mcp-anywhere",
