@@ -4,6 +4,7 @@
  * mock-synthesized stack. Importing this module starts nothing.
  */
 import type { EnforcementLevel, Policies } from "@pulumi/policy";
+import { commandHostKeyPinned, commandNoDestructiveReplace } from "./commands.js";
 import { configKeysReadable } from "./config.js";
 import { ecrScanOnPush, ecsWaitForSteadyState } from "./containers.js";
 import { ebsEncrypted, ec2Imdsv2, ec2UserDataSize } from "./ec2.js";
@@ -38,4 +39,6 @@ export const policies: Policies = [
   stackTags,
   ecrScanOnPush,
   ecsWaitForSteadyState,
+  commandNoDestructiveReplace,
+  commandHostKeyPinned,
 ];
