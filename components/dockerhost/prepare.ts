@@ -1,8 +1,9 @@
 /**
  * Host preparation for the dockerhost target, run over SSH by @pulumi/command before anything else. Idempotent: every
  * step checks first and changes only what is missing, so re-running it on a prepared host changes nothing.
- * 1. Docker: present (else installed from the distribution: apt `docker.io`, or dnf `docker`; a host with neither
- *    must have Docker installed first, https://docs.docker.com/engine/install/), Compose present (the v2 plugin, or
+ * 1. Docker: present (else installed from the distribution with apt `docker.io`; elsewhere Docker Engine must be
+ *    installed first, https://docs.docker.com/engine/install/, since dnf's `docker` on RHEL-family systems is podman,
+ *    which is refused), a warning when the engine predates 28.0 ({@link DOCKER_HARDENED_MAJOR}), Compose present (the v2 plugin, or
  *    the standalone v1 `docker-compose`; else apt `docker-compose-v2`/`docker-compose-plugin`/`docker-compose`),
  *    openssl and python3 (the certificate scripts); the engine running (`systemctl enable --now docker`, or
  *    `service docker start` without systemd), waited for up to 60 s.
@@ -22,6 +23,10 @@ export interface PrepareOptions {
   /** Host path prefix (tests). @default "" */
   root?: string;
 }
+
+/** Docker Engine's first major that drops traffic to unpublished container ports from outside the host. */
+export const DOCKER_HARDENED_MAJOR = 28;
+const DOCKER_HARDENING_DOC = "https://www.docker.com/blog/docker-engine-28-hardening-container-networking-by-default/";
 
 /** The nftables table the firewall owns (and `destroy` deletes). */
 export const FIREWALL_TABLE = "mcp_anywhere";
@@ -102,7 +107,10 @@ export function renderPrepareScript(o: PrepareOptions): string {
     'pkg_install() { if have apt-get; then apt_install "$@"; elif have dnf; then dnf install -y -q "$@"; else return 1; fi; }',
     "# 1. Docker, Compose, openssl, python3",
     "if ! have docker; then",
-    '  if have apt-get; then apt_install docker.io; elif have dnf; then dnf install -y -q docker; else fail "no docker and no apt-get or dnf: install Docker Engine first (https://docs.docker.com/engine/install/)"; fi',
+    '  if have apt-get; then apt_install docker.io; else fail "no docker: install Docker Engine first, from Docker\'s repository (https://docs.docker.com/engine/install/; dnf\'s docker on RHEL-family systems is podman)"; fi',
+    "fi",
+    "if docker --version 2> /dev/null | grep -qi podman; then",
+    '  fail "docker here is podman (podman-docker), not Docker Engine: install Docker Engine from Docker\'s repository (https://docs.docker.com/engine/install/)"',
     "fi",
     "if ! docker compose version > /dev/null 2>&1 && ! have docker-compose; then",
     '  have apt-get || fail "no Docker Compose: install the compose plugin (https://docs.docker.com/compose/install/linux/)"',
@@ -114,6 +122,10 @@ export function renderPrepareScript(o: PrepareOptions): string {
     "  if [ -d /run/systemd/system ]; then systemctl enable --now docker; else service docker start || true; fi",
     "  for _ in $(seq 60); do docker info > /dev/null 2>&1 && break; sleep 1; done",
     '  docker info > /dev/null 2>&1 || fail "Docker is installed but its engine does not answer (systemctl status docker)"',
+    "fi",
+    `v="$(docker version --format '{{.Server.Version}}' 2> /dev/null || true)"; major="\${v%%.*}"`,
+    `if [ -n "$major" ] && [ "$major" -eq "$major" ] 2> /dev/null && [ "$major" -lt ${DOCKER_HARDENED_MAJOR} ]; then`,
+    `  echo "mcp-anywhere-prepare: warning: Docker Engine $v predates ${DOCKER_HARDENED_MAJOR}.0; before it, unpublished container ports (Loki's 3100, the app's 8080) can be reached from the host's LAN when IP forwarding is on and the FORWARD chain accepts (${DOCKER_HARDENING_DOC}); install Docker Engine from Docker's repository (https://docs.docker.com/engine/install/)" >&2`,
     "fi",
     "# 2. Directories, owners, modes",
     `install -d -m 0755 -o root -g root ${at("/etc/mcp-anywhere")} ${at(HOST.nginxDir)} ${at(HOST.tlsDir)} ${at(HOST.acmeWebroot)} ${at(HOST.bin)}`,
