@@ -8,6 +8,25 @@
  * in every project ("Enabling and disabling services", https://cloud.google.com/service-usage/docs/enable-disable;
  * the provider's docs: "This resource requires the Service Usage API"), and the deployer needs
  * `serviceusage.services.enable` (roles/serviceusage.serviceUsageAdmin).
+ *
+ * **Cloud Resource Manager is a prerequisite too** (review finding R2-m5), and the stack cannot enable it for itself:
+ * - the provider's `google_project_service` Read, which runs after every create, first calls
+ *   `config.NewResourceManagerClient(userAgent).Projects.Get(project)` to check that the project still exists
+ *   (hashicorp/terraform-provider-google `google/services/resourcemanager/resource_google_project_service.go`,
+ *   `resourceGoogleProjectServiceRead`, commit 1658bf8c);
+ * - `gcp.organizations.getProject` (the budget's project number, components/guardrails.ts) is
+ *   `cloudresourcemanager.googleapis.com` `projects.get`, and it is an invoke, so it runs in `pulumi preview` before
+ *   any resource exists;
+ * - the tracingPlatform's `gcp.projects.IAMMember` (roles/cloudtrace.agent) reads and writes the project's IAM policy
+ *   through the same API (`projects.getIamPolicy` / `setIamPolicy`).
+ * A `gcp.projects.Service` for `cloudresourcemanager.googleapis.com` would itself fail its Read while the API is off,
+ * and could not come before the preview's invoke. Unlike Service Usage, it is not on in every project (off in a new
+ * `gcloud projects create` one): with a service account whose project has it off, the first Service fails with
+ * "Cloud Resource Manager API has not been used in project … before or it is disabled"
+ * (hashicorp/terraform-provider-google#6101, #11435). User credentials without a quota project often pass, because
+ * gcloud's shared project is charged; with a budget the stack's project is the quota project of every call
+ * (infra/alerts/gcp-budget.ts budgetQuotaProject), so the API must be on there. docs/deploy-cloudrun.md gives the
+ * command: `gcloud services enable serviceusage.googleapis.com cloudresourcemanager.googleapis.com --project <p>`.
  */
 import * as gcp from "@pulumi/gcp";
 import type * as pulumi from "@pulumi/pulumi";

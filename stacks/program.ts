@@ -10,6 +10,7 @@ import { DockerhostMcpService } from "../components/dockerhost-mcp-service.js";
 import { Ec2DockerMcpService } from "../components/ec2-docker-mcp-service.js";
 import { FargateMcpService } from "../components/fargate-mcp-service.js";
 import { LambdaMcpService } from "../components/lambda-mcp-service.js";
+import { budgetQuotaProject } from "../infra/alerts/gcp-budget.js";
 import { ApiKeys } from "../infra/api-keys.js";
 import { ArtifactRegistryImage } from "../infra/artifact-registry-image.js";
 import { allClientConfigs } from "../infra/core/client-configs.js";
@@ -19,7 +20,7 @@ import { EcrImage } from "../infra/image.js";
 import { registerStackTags } from "../infra/tags.js";
 import { loadStackConfig, type StackConfig, StackConfigError } from "./config.js";
 import { estimateStack } from "./cost.js";
-import { deployGuardrails } from "./guardrails.js";
+import { deployGuardrails, guardrailPlan } from "./guardrails.js";
 import { targetSizing } from "./sizing.js";
 import { stackTracing } from "./tracing.js";
 
@@ -118,8 +119,14 @@ function deploy(config: StackConfig): { service: McpServiceOutputs; details: Rec
     }
     case "cloudrun": {
       const c = config.cloudrun;
-      // An explicit provider: the GCP project and region come only from this stack's config.
-      const google = new gcp.Provider("gcp", { project: c.project, region: c.region });
+      // An explicit provider: the GCP project and region come only from this stack's config. With a budget, the
+      // project is also the quota project of every call: the Billing Budget API refuses user and federated
+      // credentials without one (review finding R2-M4; infra/alerts/gcp-budget.ts budgetQuotaProject).
+      const google = new gcp.Provider("gcp", {
+        project: c.project,
+        region: c.region,
+        ...(guardrailPlan(config).budget ? budgetQuotaProject(c.project) : {}),
+      });
       const image = new ArtifactRegistryImage(
         "server",
         { location: c.region, project: c.project, repositoryId: gcpId(`mcp-anywhere-${config.stack}`, 63), runtime },

@@ -9,6 +9,25 @@
  * Until then the budget reads $0. The filter value is `user:<key>$<value>` (Budgets `CostFilters` `TagKeyValue`,
  * https://docs.aws.amazon.com/aws-cost-management/latest/APIReference/API_budgets_Budget.html).
  *
+ * **What it does not see** (review finding R2-m7):
+ * - In an AWS Organization only the management account can activate the tag: "Only a management account in an
+ *   organization and single accounts that aren't members of an organization have access to the cost allocation tags
+ *   manager" (https://docs.aws.amazon.com/awsaccountbilling/latest/aboutv2/custom-tags.html). A stack in a member
+ *   account reads $0 until the management account activates `mcp-anywhere:stack`.
+ * - Spend that is not attributed to a tagged resource stays outside a `TagKeyValue` filter: most data transfer,
+ *   public IPv4 charges not billed to a tagged resource (e.g. the addresses of Fargate tasks in public subnets, whose
+ *   network interfaces ECS creates, not this stack), X-Ray traces (tracingPlatform; traces are not resources), and
+ *   anything else without the tag.
+ * The budget is a floor, not the stack's bill. For the whole bill, keep an account-wide budget (the same budget
+ * without `costFilters`), best in an account of its own; or, in an Organization, a budget the management account
+ * filters by linked account.
+ *
+ * **Deployer permissions**: `budgets:ModifyBudget` and `budgets:ViewBudget` (CreateBudget, DescribeBudget and the
+ * notifications), and, since the budget is tagged, `budgets:TagResource`, `budgets:UntagResource` and
+ * `budgets:ListTagsForResource`, on `arn:aws:budgets::<account>:budget/*` or `*`
+ * (https://docs.aws.amazon.com/service-authorization/latest/reference/list_awsbudgetservice.html). AWS has no API to
+ * turn on first.
+ *
  * Subscribers: the e-mail address directly (no SNS subscription to confirm) and/or the SNS topic `alertSnsTopicArn`,
  * whose policy must let `budgets.amazonaws.com` publish
  * (https://docs.aws.amazon.com/cost-management/latest/userguide/budgets-sns-policy.html). Without either the budget is

@@ -6,6 +6,7 @@
 import type { EnforcementLevel, Policies } from "@pulumi/policy";
 import { commandHostKeyPinned, commandNoDestructiveReplace } from "./commands.js";
 import { configKeysReadable } from "./config.js";
+import { gcpBudgetQuotaProject } from "./gcp.js";
 import { ecrScanOnPush, ecsWaitForSteadyState } from "./containers.js";
 import { ebsEncrypted, ec2Imdsv2, ec2UserDataSize } from "./ec2.js";
 import { logRetention } from "./logs.js";
@@ -41,4 +42,5 @@ export const policies: Policies = [
   ecsWaitForSteadyState,
   commandNoDestructiveReplace,
   commandHostKeyPinned,
+  gcpBudgetQuotaProject,
 ];

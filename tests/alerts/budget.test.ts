@@ -3,6 +3,7 @@ import { expect } from "chai";
 import { guardrailCounts } from "../../infra/core/cost/guardrails.js";
 import { DEPLOY_DEFAULTS } from "../../infra/core/defaults.js";
 import { parseStackConfig } from "../../stacks/config.js";
+import { GCP_PROJECT, type RecordedResource } from "../helpers/pulumi-mocks.js";
 import { runStack, stackFileConfig } from "../helpers/run-stack.js";
 import { billedAlarmMetrics, costLine, EMAIL, T } from "./helpers.js";
 
@@ -68,12 +69,65 @@ describe("guardrails: AWS budget", function () {
   });
 });
 
+describe("guardrails: GCP budget quota project (review finding R2-M4)", function () {
+  this.timeout(60_000);
+  // The policy tests' "cloudrun alerts" variant: a budget (amount and billing account) and an e-mail.
+  const BUDGET = {
+    "mcp-anywhere:target": "cloudrun",
+    "gcp:project": GCP_PROJECT,
+    "mcp-anywhere:alertEmail": EMAIL,
+    "mcp-anywhere:budgetMonthlyUsd": "20",
+    "mcp-anywhere:gcpBillingAccount": "012345-6789AB-CDEF01",
+  };
+  const PROVIDER = "pulumi:providers:gcp";
+
+  /** The provider record a resource's explicit provider reference (`urn::id`) points at. */
+  function providerOf(run: Awaited<ReturnType<typeof runStack>>, r: RecordedResource): RecordedResource {
+    const ref = r.provider ?? "";
+    const p = run.mocks.resources.find((x) => x.type === PROVIDER && ref.endsWith(`::${x.name}::${x.id}`));
+    if (!p) throw new Error(`${r.type} ${r.name}: no recorded provider for ${JSON.stringify(ref)}`);
+    return p;
+  }
+
+  it("with a budget, the budget's provider makes the stack's project the quota project", async () => {
+    const run = await runStack("dev", BUDGET);
+    const budget = run.mocks.one(T.gcpBudget);
+    const provider = providerOf(run, budget);
+    // The SDK sends a provider's non-string settings JSON-encoded (node_modules/@pulumi/gcp/provider.js).
+    expect(provider.inputs).to.deep.include({ userProjectOverride: "true", billingProject: GCP_PROJECT });
+    expect(provider.inputs).to.deep.include({ project: GCP_PROJECT });
+  });
+
+  it("it is the stack's one GCP provider: every GCP resource goes through it, none through a second one", async () => {
+    const run = await runStack("dev", BUDGET);
+    expect(run.mocks.ofType(PROVIDER)).to.have.length(1);
+    const gcpResources = run.mocks.resources.filter((r) => r.type.startsWith("gcp:"));
+    expect(gcpResources.length).to.be.greaterThan(5);
+    for (const r of gcpResources) expect(providerOf(run, r).name, `${r.type} ${r.name}`).to.equal("gcp");
+  });
+
+  it("without a budget the provider sets neither, so nothing changes for stacks without one", async () => {
+    for (const [stack, overrides] of [
+      ["dev", { ...BUDGET, "mcp-anywhere:budgetMonthlyUsd": "0" }],
+      ["prod", { ...BUDGET, "mcp-anywhere:gcpBillingAccount": undefined }], // a budget asked for, but no account
+    ] as const) {
+      const run = await runStack(stack, overrides);
+      expect(run.mocks.ofType(T.gcpBudget), stack).to.have.length(0);
+      const inputs = run.mocks.one(PROVIDER).inputs;
+      expect(inputs, stack).to.not.have.any.keys("userProjectOverride", "billingProject");
+      expect(inputs, stack).to.deep.include({ project: GCP_PROJECT });
+    }
+  });
+});
+
 describe("guardrails: dockerhost", function () {
   this.timeout(60_000);
   const HOST = {
     "aws:region": "ap-northeast-1",
     "mcp-anywhere:target": "dockerhost",
     "mcp-anywhere:dockerhostAddress": "192.0.2.10",
+    "mcp-anywhere:dockerhostKnownHosts":
+      "192.0.2.10 ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl",
     "mcp-anywhere:alertEmail": EMAIL,
   };
 
