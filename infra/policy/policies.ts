@@ -6,9 +6,9 @@
 import type { EnforcementLevel, Policies } from "@pulumi/policy";
 import { commandHostKeyPinned, commandNoDestructiveReplace } from "./commands.js";
 import { configKeysReadable } from "./config.js";
-import { gcpBudgetQuotaProject } from "./gcp.js";
 import { ecrScanOnPush, ecsWaitForSteadyState } from "./containers.js";
 import { ebsEncrypted, ec2Imdsv2, ec2UserDataSize } from "./ec2.js";
+import { gcpBudgetQuotaProject } from "./gcp.js";
 import { logRetention } from "./logs.js";
 import { noSshFromInternet } from "./network.js";
 import { apiGatewayKeyAlphanumeric, keyMaterialSecret, keyValuesStayInKeyStores } from "./secrets.js";
