@@ -13,7 +13,7 @@
  * Deploy-time reads: each key parameter's SSM version (not its value), so that a key changed in SSM yields a new task
  * definition and `pulumi up` rolls the tasks (components/fargate/ecs.ts).
  */
-import type * as aws from "@pulumi/aws";
+import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { awsContext, ssmParameterArn } from "../infra/aws-context.js";
@@ -42,7 +42,11 @@ export interface FargateMcpServiceArgs extends McpServiceArgs {
   privateSubnets?: boolean;
   /** An existing VPC; requires `subnetIds`. @default a new VPC (infra/network.ts) */
   vpcId?: string;
-  /** Public subnets of `vpcId` in at least 2 AZs, for the ALB and the tasks. */
+  /**
+   * Public subnets of `vpcId`, one per Availability Zone and at least 2, for the ALB and the tasks (and, with `efs`,
+   * one mount target each). The zones are checked at deploy time. The VPC needs `enableDnsSupport` and
+   * `enableDnsHostnames` for the EFS mount (docs/deploy-fargate.md).
+   */
   subnetIds?: string[];
   /** Custom domain for CloudFront; requires `certificateArn`. @default the *.cloudfront.net name */
   domainName?: string;
@@ -58,6 +62,39 @@ export interface FargateMcpServiceArgs extends McpServiceArgs {
 }
 
 export { FARGATE_SIZES };
+
+/**
+ * The given subnets, each an output that resolves only once the subnets are known to lie in distinct Availability
+ * Zones (one `aws.ec2.getSubnet` per id), so that no ALB, mount target or service is created with two in one zone:
+ * an ALB takes "only one subnet per Availability Zone" (ELBv2 CreateLoadBalancer `Subnets`,
+ * https://docs.aws.amazon.com/elasticloadbalancing/latest/APIReference/API_CreateLoadBalancer.html), and EFS one
+ * mount target per zone per file system (a second fails with MountTargetConflict, review R2-m8).
+ * @throws {ComponentArgsError} (at deploy time, from the outputs) naming `subnetIds`, the stack config key
+ *   `mcp-anywhere:fargateSubnetIds`, each shared zone and its subnets.
+ */
+export function distinctZoneSubnets(
+  component: string,
+  subnetIds: string[],
+  opts: pulumi.InvokeOutputOptions,
+): pulumi.Output<string>[] {
+  const zones = subnetIds.map((id) => aws.ec2.getSubnetOutput({ id }, opts).availabilityZone);
+  const checked = pulumi.all(zones).apply((azs) => {
+    const byZone = new Map<string, string[]>();
+    azs.forEach((az, i) => {
+      byZone.set(az, [...(byZone.get(az) ?? []), subnetIds[i] as string]);
+    });
+    const shared = [...byZone].filter(([, ids]) => ids.length > 1);
+    if (shared.length > 0) {
+      throw new ComponentArgsError(component, [
+        "`subnetIds` (stack config mcp-anywhere:fargateSubnetIds) must name one subnet per Availability Zone (an ALB " +
+          "takes one subnet per zone, EFS one mount target per zone), got " +
+          shared.map(([az, ids]) => `${ids.join(" and ")} both in ${az}`).join("; "),
+      ]);
+    }
+    return subnetIds;
+  });
+  return subnetIds.map((_, i) => checked.apply((ids) => ids[i] as string));
+}
 
 export class FargateMcpService extends pulumi.ComponentResource implements McpServiceOutputs {
   public readonly target = "fargate" as const;
@@ -134,7 +171,7 @@ export class FargateMcpService extends pulumi.ComponentResource implements McpSe
     const network =
       args.vpcId === undefined ? new Network(`${name}-network`, { privateSubnets, tags: a.tags }, parent) : undefined;
     const vpcId = network?.vpcId ?? pulumi.output(args.vpcId as string);
-    const publicSubnetIds = network?.publicSubnetIds ?? (args.subnetIds ?? []).map((s) => pulumi.output(s));
+    const publicSubnetIds = network?.publicSubnetIds ?? distinctZoneSubnets(component, args.subnetIds ?? [], parent);
 
     const originVerify = new random.RandomPassword(`${name}-origin-verify`, { length: 48, special: false }, parent);
     // Secret in every input it reaches (listener rule, CloudFront origin), not only where the engine marks it.

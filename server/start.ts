@@ -110,7 +110,7 @@ export async function start(env: NodeJS.ProcessEnv, opts: StartOptions = {}): Pr
   });
   void keyStore.refresh();
   const runtime = runtimeInfo(config);
-  const tracing = startTracing(env, { exporter: opts.spanExporter, instanceId: runtime.instanceId });
+  const tracing = startTracing(env, { exporter: opts.spanExporter, instanceId: runtime.instanceId, logger });
   const upstream = createUpstream(config.upstream, { logger, isKey: (candidate) => keyStore.isKnownKey(candidate) });
   const server = createServer(createApp({ config, keyStore, logger, runtime, tracer: tracing?.tracer, upstream }));
 

@@ -13,7 +13,10 @@
  * security groups", https://docs.aws.amazon.com/efs/latest/ug/network-access.html.
  *
  * A mount target per subnet: EFS allows one per Availability Zone, so the subnets must be in different zones (the
- * component's own VPC does that; with `subnetIds`, pass one subnet per zone).
+ * component's own VPC does that; user `subnetIds` are checked before anything uses them, `distinctZoneSubnets` in
+ * components/fargate-mcp-service.ts, review R2-m8). The tasks mount by the file system's DNS name, which resolves to
+ * the mount target in their own zone: a user VPC needs `enableDnsSupport` and `enableDnsHostnames`
+ * (docs/deploy-fargate.md).
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
@@ -35,7 +38,7 @@ export interface EfsWorkspace {
 
 export interface EfsWorkspaceArgs {
   vpcId: pulumi.Input<string>;
-  /** The tasks' subnets, one per Availability Zone. */
+  /** The tasks' subnets, one per Availability Zone (a second mount target in a zone fails: MountTargetConflict). */
   subnetIds: pulumi.Input<string>[];
   /** The tasks' security group: the only source NFS admits. */
   taskSecurityGroupId: pulumi.Input<string>;

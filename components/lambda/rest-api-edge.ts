@@ -148,6 +148,24 @@ export interface AccountApiKey {
   name: string;
   value: string;
   tags?: Record<string, string>;
+  /** {@link ownKeyDescription} for this stack's own keys. */
+  description?: string;
+  /** When API Gateway created the key (GetApiKeys `createdDate`, a date-time). */
+  createdDate?: string;
+}
+
+/** The description of the API key this stack owns for one parameter; every key made for it carries it. */
+export function ownKeyDescription(stack: string, parameterName: string): string {
+  return `mcp-anywhere stack ${stack}: key from SSM parameter ${parameterName}`;
+}
+
+/** The most recently created of `keys`; undefined when a date is missing or two keys share the latest date. */
+function newestKey(keys: AccountApiKey[]): AccountApiKey | undefined {
+  const dated = keys.map((k) => ({ k, t: Date.parse(k.createdDate ?? "") }));
+  if (dated.length === 0 || dated.some((d) => Number.isNaN(d.t))) return undefined;
+  const latest = Math.max(...dated.map((d) => d.t));
+  const at = dated.filter((d) => d.t === latest);
+  return at.length === 1 ? at[0]?.k : undefined;
 }
 
 const sharedConfigCommand = (parameterName: string) =>
@@ -158,9 +176,14 @@ const sharedConfigCommand = (parameterName: string) =>
  * are unique per account and region ("API key values must be unique",
  * https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-api-usage-plans.html), so creating it
  * would fail with 409 "API Key already exists" (review F4). A key tagged `mcp-anywhere:stack` = this stack is this
- * stack's own (its earlier deployments), not a conflict.
+ * stack's own (its earlier deployments), not a conflict, except in one case (review R2-m14): a value change replaces
+ * the key and keeps the old one (`retainOnDelete`), so changing the parameter back to an earlier value would create a
+ * key with the value a kept key still holds. That case is recognised when this stack's keys for the parameter
+ * (same {@link ownKeyDescription}) have one newest key (the current one: every value change creates a newer key)
+ * and it holds another value, while an older one holds this value.
  * @throws {Error} naming the parameter, the other key's id, name and stack tag, and the config command that makes the
- *   key shared; never the value.
+ *   key shared; or, for an earlier value of this stack's own key, the kept key's id and the command that deletes it;
+ *   never the value.
  */
 export function ownKeyValue(parameterName: string, value: string, items: AccountApiKey[], stack: string): string {
   const other = items.find((k) => k.value === value && k.tags?.[STACK_TAG] !== stack);
@@ -170,6 +193,20 @@ export function ownKeyValue(parameterName: string, value: string, items: Account
       `SSM parameter ${parameterName}: API Gateway key ${other.id} (${other.name}, ${owner ? `stack ${owner}` : "not made by an mcp-anywhere stack"}) ` +
         "already holds its value, and key values are unique per account and region. To use that key here, list the " +
         `parameter as shared (add it to the list if you have one): ${sharedConfigCommand(parameterName)}`,
+    );
+  }
+  const description = ownKeyDescription(stack, parameterName);
+  const mine = items.filter((k) => k.tags?.[STACK_TAG] === stack && k.description === description);
+  const kept = mine.find((k) => k.value === value);
+  const current = newestKey(mine);
+  if (kept && current && current.value !== value) {
+    throw new Error(
+      `SSM parameter ${parameterName} is back to an earlier value: API Gateway key ${kept.id} (${kept.name}), kept ` +
+        `when this stack's key was replaced, still holds it, so creating the key again would fail with 409 "API Key ` +
+        `already exists" (key values are unique per account and region). The kept key is in no usage plan of this ` +
+        "stack. If no other stack lists the parameter in lambdaSharedKeyParameterNames (or after those stacks moved " +
+        `on), delete it and run pulumi up again: aws apigateway delete-api-key --api-key ${kept.id}. Or put a new ` +
+        "value in the parameter.",
     );
   }
   return value;
@@ -412,13 +449,17 @@ export function restApiEdge(name: string, args: RestApiEdgeArgs, parent: pulumi.
       const key = new aws.apigateway.ApiKey(
         keyName,
         {
-          description: `mcp-anywhere stack ${args.stack}: key from SSM parameter ${parameterName}`,
+          description: ownKeyDescription(args.stack, parameterName),
           value: pulumi.secret(value),
           enabled: true,
           tags,
         },
         // Kept when the stack is destroyed or the value changes: another stack may have this key in its usage plan
         // (`shared`), and deleting a key removes it from every plan. The README says how to delete leftovers.
+        // A kept key stays enabled (a retained resource gets no last update), but after a value change it is in no
+        // usage plan of this stack (its UsagePlanKey is replaced with the new key's), so it cannot pass this API's
+        // key check; kept keys count against the 10,000 API keys per account and region (review R2-m14,
+        // docs/deploy-lambda.md).
         { ...opts, aliases, retainOnDelete: true },
       );
       keyId = key.id;

@@ -4,8 +4,12 @@
  * policies on the service's own metrics (https://cloud.google.com/monitoring/api/metrics_gcp#gcp-run):
  * - 5xx rate: `run.googleapis.com/request_count` with `response_code_class = "5xx"` over all requests (a ratio
  *   condition: `filter` / `denominatorFilter`, https://cloud.google.com/monitoring/alerts/types-of-conditions#ratio), %;
- * - 429 rate: the same with `response_code = "429"` (the app's limiter; Cloud Armor's 429s on the load-balancer edge
- *   never reach the service and are not counted here);
+ * - 429 rate: the same with `response_code = 429` (the app's limiter; Cloud Armor's 429s on the load-balancer edge
+ *   never reach the service and are not counted here). The metric list declares `response_code` INT64 (and
+ *   `response_code_class` STRING), so the value is an unquoted number, as in Google's filter examples on numeric
+ *   labels (`metric.label.response_code >= 500`, googleapis/google-cloud-python#2234 after
+ *   https://cloud.google.com/monitoring/api/v3/filters); a quoted `"429"` compares an INT64 label with a string
+ *   (review R2-m13);
  * - p99 latency: `run.googleapis.com/request_latencies` (ms) aligned to its 99th percentile.
  * Each over DEPLOY_DEFAULTS.alerts.periodSeconds, summed across revisions.
  *
@@ -92,7 +96,7 @@ export function runAlertPolicies(
     policy(
       "429-rate",
       `429 above ${args.throttleRatePercent}% of requests`,
-      ratio('metric.labels.response_code = "429"', args.throttleRatePercent),
+      ratio("metric.labels.response_code = 429", args.throttleRatePercent),
     ),
     policy("latency-p99", `p99 latency above ${args.latencyP99Ms} ms`, {
       filter: filter("request_latencies"),

@@ -187,3 +187,13 @@ export const DEPLOY_DEFAULTS = {
     sharedKeyParameterNames: [] as readonly string[],
   },
 } as const;
+
+/** Traces (server/telemetry/tracing.ts). */
+export const TRACING_DEFAULTS = {
+  /**
+   * Longest wait, ms, for the span export that ends a response where the platform stops the process's CPU once the
+   * response is sent (lambda, cloudrun): a slow or unreachable collector delays a response by at most this much, and
+   * the span is then left to the next batch.
+   */
+  responseFlushTimeoutMs: 1000,
+} as const;

@@ -43,8 +43,9 @@ import {
   ATTR_RPC_RESPONSE_STATUS_CODE,
 } from "@opentelemetry/semantic-conventions/incubating";
 import type { Request, RequestHandler } from "express";
-import { captureBody, parseOutcome } from "./response-outcome.js";
+import { CAPTURE_MAX_BYTES, captureBody, parseOutcome } from "./response-outcome.js";
 import { extractSpanContext } from "./trace-context.js";
+import { responseFlushFor } from "./tracing.js";
 
 /** Longest client-controlled attribute value (method, names, id, URI, version), characters. */
 export const ATTRIBUTE_MAX_CHARS = 256;
@@ -104,12 +105,27 @@ export function describeRequest(
 
 const sameContext = (x: SpanContext, y: SpanContext) => x.traceId === y.traceId && x.spanId === y.spanId;
 
+export interface McpSpanOptions {
+  /**
+   * Export the span before the response ends: called once the last bytes are handed to `res.end`, with the span
+   * ended; the response ends when it settles. Must be bounded and never reject.
+   * @default the tracer's per-response flush from server/telemetry/tracing.ts (lambda and cloudrun), else none
+   */
+  flushBeforeEnd?: () => Promise<void>;
+}
+
 /**
  * Express middleware that starts the request's span, makes it the active span for the rest of the chain, and ends
  * it when the response closes. Mount it after the body parser. A body that is not one JSON-RPC request object (a
  * batch, which the handler refuses) gets no span.
+ *
+ * With a flush (lambda, cloudrun: see `FLUSH_PER_RESPONSE_TARGETS` in server/telemetry/tracing.ts), the span ends when
+ * the handler calls `res.end` (all bytes and the status known), the flush runs, and only then are the last bytes
+ * written: the platform sees the response end after the span left, while the process still has CPU. A client that
+ * disconnects first still ends the span at `close` (`error.type = aborted`).
  */
-export function mcpSpan(tracer: Tracer): RequestHandler {
+export function mcpSpan(tracer: Tracer, opts: McpSpanOptions = {}): RequestHandler {
+  const flush = opts.flushBeforeEnd ?? responseFlushFor(tracer);
   return (req, res, next) => {
     const d = describeRequest(req.body, req);
     if (!d) {
@@ -122,8 +138,11 @@ export function mcpSpan(tracer: Tracer): RequestHandler {
     const links: Link[] = fromMeta && fromHttp && !sameContext(fromMeta, fromHttp) ? [{ context: fromHttp }] : [];
     const parent = remote ? trace.setSpanContext(context.active(), remote) : context.active();
     const span = tracer.startSpan(d.name, { kind: SpanKind.SERVER, attributes: d.attributes, links }, parent);
-    const body = captureBody(res);
-    res.once("close", () => {
+    let ended = false;
+    /** Ends the span once, from the bytes written so far; `aborted`: the response closed before it finished. */
+    const endSpan = (aborted: boolean) => {
+      if (ended) return;
+      ended = true;
       const { text, cut } = body.read();
       const outcome = cut ? {} : parseOutcome(text, d.id);
       let errorType: string | undefined;
@@ -132,7 +151,7 @@ export function mcpSpan(tracer: Tracer): RequestHandler {
         span.setAttribute(ATTR_RPC_RESPONSE_STATUS_CODE, errorType);
       } else if (outcome.toolError) errorType = "tool_error";
       else if (res.statusCode >= 400) errorType = String(res.statusCode);
-      else if (!res.writableFinished) errorType = "aborted";
+      else if (aborted) errorType = "aborted";
       if (outcome.protocolVersion !== undefined && d.attributes[ATTR_MCP_PROTOCOL_VERSION] === undefined) {
         span.setAttribute(ATTR_MCP_PROTOCOL_VERSION, cap(outcome.protocolVersion));
       }
@@ -141,7 +160,20 @@ export function mcpSpan(tracer: Tracer): RequestHandler {
         span.setStatus({ code: SpanStatusCode.ERROR });
       }
       span.end();
-    });
+    };
+    const body = captureBody(
+      res,
+      CAPTURE_MAX_BYTES,
+      flush
+        ? (release) => {
+            endSpan(false);
+            void flush()
+              .catch(() => undefined)
+              .then(release);
+          }
+        : undefined,
+    );
+    res.once("close", () => endSpan(!res.writableFinished));
     context.with(trace.setSpan(parent, span), next);
   };
 }

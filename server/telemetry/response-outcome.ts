@@ -22,8 +22,19 @@ export interface McpOutcome {
   protocolVersion?: string;
 }
 
-/** Taps `res.write`/`res.end`; `read()` returns the captured head and whether it was cut. */
-export function captureBody(res: Response, max = CAPTURE_MAX_BYTES): { read: () => { text: string; cut: boolean } } {
+/**
+ * Taps `res.write`/`res.end`; `read()` returns the captured head and whether it was cut.
+ *
+ * @param hold - when given, the first `res.end(...)` records its chunk, then calls `hold(release)` and returns `res`
+ *   without ending the response; the response ends when `release()` is called (the span export before the response
+ *   end, server/telemetry/mcp-span.ts). Further `end` calls wait for the release. `hold` must call `release` once,
+ *   whatever happens.
+ */
+export function captureBody(
+  res: Response,
+  max = CAPTURE_MAX_BYTES,
+  hold?: (release: () => void) => void,
+): { read: () => { text: string; cut: boolean } } {
   const chunks: Buffer[] = [];
   let size = 0;
   let cut = false;
@@ -46,9 +57,24 @@ export function captureBody(res: Response, max = CAPTURE_MAX_BYTES): { read: () 
     keep(chunk, rest[0]);
     return write(chunk, ...rest);
   }) as Response["write"];
+  let held: Promise<void> | undefined;
   res.end = ((chunk?: unknown, ...rest: unknown[]) => {
+    if (held) {
+      void held.then(() => end(chunk, ...rest));
+      return res;
+    }
     keep(chunk, rest[0]);
-    return end(chunk, ...rest);
+    if (!hold) return end(chunk, ...rest);
+    held = new Promise<void>((resolve) => {
+      let released = false;
+      hold(() => {
+        if (released) return;
+        released = true;
+        end(chunk, ...rest);
+        resolve();
+      });
+    });
+    return res;
   }) as Response["end"];
   return { read: () => ({ text: Buffer.concat(chunks).toString("utf8"), cut }) };
 }

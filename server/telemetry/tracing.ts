@@ -15,6 +15,12 @@
  * On: a `TracerProvider` with one `BatchSpanProcessor` (defaults: 2048 queued spans, batches of 512, every 5 s), an
  * `AsyncLocalStorageContextManager`, both registered globally so that code running inside a request (e.g. a bridge to
  * an upstream server) sees the active span. {@link Tracing.shutdown} flushes and unregisters.
+ *
+ * Per-response flush (review R2-m1): where the platform takes the CPU away once a response is sent
+ * ({@link FLUSH_PER_RESPONSE_TARGETS}, read from `MCP_TARGET`), a 5 s batch would be sent late or never, so each MCP
+ * request's span is exported before its response ends ({@link Tracing.responseFlush}, used by
+ * server/telemetry/mcp-span.ts), bounded by TRACING_DEFAULTS.responseFlushTimeoutMs (infra/core/defaults.ts). Elsewhere
+ * spans stay batched.
  */
 import { context, type Tracer, trace } from "@opentelemetry/api";
 import { AsyncLocalStorageContextManager } from "@opentelemetry/context-async-hooks";
@@ -23,6 +29,7 @@ import { resourceFromAttributes } from "@opentelemetry/resources";
 import { BatchSpanProcessor, type SpanExporter, TracerProvider } from "@opentelemetry/sdk-trace";
 import { ATTR_SERVICE_NAME, ATTR_SERVICE_VERSION } from "@opentelemetry/semantic-conventions";
 import { ATTR_SERVICE_INSTANCE_ID } from "@opentelemetry/semantic-conventions/incubating";
+import { TRACING_DEFAULTS } from "../../infra/core/defaults.js";
 import { SERVER_NAME, SERVER_VERSION } from "../mcp/runtime.js";
 
 /** The variables this module reads from the server's environment. */
@@ -33,7 +40,29 @@ export const OTEL_ENV = {
   tracesHeaders: "OTEL_EXPORTER_OTLP_TRACES_HEADERS",
   serviceName: "OTEL_SERVICE_NAME",
   disabled: "OTEL_SDK_DISABLED",
+  /** Not an OTel variable: where the image runs (server/config.ts `TARGETS`), set by each Pulumi component. */
+  target: "MCP_TARGET",
 } as const;
+
+/**
+ * Targets whose platform stops giving the process CPU once a response is sent, so spans are exported before each
+ * response ends:
+ * - lambda: "Lambda freezes the execution environment" after the invocation
+ *   (https://docs.aws.amazon.com/lambda/latest/dg/lambda-runtime-environment.html); with the Lambda Web Adapter the
+ *   invocation ends when the app's response does, so work started after it (a `finish` handler, a timer) runs only on a
+ *   later invocation ("Lambda freezes the execution environment after the handler function returns",
+ *   aws/aws-lambda-web-adapter#404; a tracer finalised after the response was frozen, #466, fixed by finishing
+ *   "just before the end of the request is sent" to the adapter);
+ * - cloudrun: "With request-based billing, CPU is only allocated during request processing"
+ *   (https://cloud.google.com/run/docs/configuring/billing-settings); the component deploys request-based billing
+ *   (`cpuIdle`).
+ */
+export const FLUSH_PER_RESPONSE_TARGETS = ["lambda", "cloudrun"] as const;
+
+/** Whether spans are flushed before each response ends on `target` (the `MCP_TARGET` value). */
+export function flushesPerResponse(target: string | undefined): boolean {
+  return (FLUSH_PER_RESPONSE_TARGETS as readonly string[]).includes((target ?? "").trim());
+}
 
 /** Longest wait for the final flush on shutdown, ms. */
 export const SHUTDOWN_FLUSH_TIMEOUT_MS = 5000;
@@ -43,6 +72,12 @@ export interface TracingOptions {
   exporter?: SpanExporter;
   /** `service.instance.id` of the resource (server/mcp/runtime.ts `instanceId`). */
   instanceId?: string;
+  /** Export each request's span before its response ends. @default {@link flushesPerResponse}(`MCP_TARGET`) */
+  flushPerResponse?: boolean;
+  /** Bound of one per-response flush, ms. @default TRACING_DEFAULTS.responseFlushTimeoutMs (1000) */
+  responseFlushTimeoutMs?: number;
+  /** Where a failed or late per-response flush is reported (a `warn` line). @default not reported */
+  logger?: { warn: (obj: object, msg: string) => void };
 }
 
 export interface Tracing {
@@ -52,10 +87,24 @@ export interface Tracing {
   /** Exports the spans ended so far now, instead of at the next batch (5 s). Never rejects. */
   forceFlush: () => Promise<void>;
   /**
+   * Per-response flush ({@link FLUSH_PER_RESPONSE_TARGETS}; undefined elsewhere): exports the spans ended so far,
+   * resolving once the collector answered or after `responseFlushTimeoutMs` (the export then goes on in the
+   * background). Never rejects; a failure or timeout is reported to `logger`.
+   */
+  responseFlush?: () => Promise<void>;
+  /**
    * Exports what is queued (flush bounded by {@link SHUTDOWN_FLUSH_TIMEOUT_MS}), shuts the provider down, unregisters.
    * Never rejects. Idempotent.
    */
   shutdown: () => Promise<void>;
+}
+
+/** Per-response flushes by tracer, for server/telemetry/mcp-span.ts (app.ts hands it the tracer only). */
+const responseFlushes = new WeakMap<Tracer, () => Promise<void>>();
+
+/** The per-response flush {@link startTracing} set up for `tracer`, if its target flushes per response. */
+export function responseFlushFor(tracer: Tracer): (() => Promise<void>) | undefined {
+  return responseFlushes.get(tracer);
 }
 
 /** `a=1,b=x%20y` → `{a: "1", b: "x y"}`; entries without `=` or with an empty key are skipped. */
@@ -112,11 +161,27 @@ export function startTracing(env: NodeJS.ProcessEnv, opts: TracingOptions = {}):
   const contextManager = new AsyncLocalStorageContextManager().enable();
   context.setGlobalContextManager(contextManager);
   trace.setGlobalTracerProvider(provider);
+  const tracer = provider.getTracer(SERVER_NAME, SERVER_VERSION);
+  const timeoutMs = opts.responseFlushTimeoutMs ?? TRACING_DEFAULTS.responseFlushTimeoutMs;
+  // `forceFlush({timeoutMillis})` resolves once every queued batch is exported and rejects (with the processors'
+  // errors) on an export error or at the deadline; the export itself is not cancelled.
+  const responseFlush =
+    (opts.flushPerResponse ?? flushesPerResponse(env[OTEL_ENV.target]))
+      ? () =>
+          provider.forceFlush({ timeoutMillis: timeoutMs }).catch((err: unknown) => {
+            opts.logger?.warn(
+              { err: String(err).slice(0, 200), timeoutMs },
+              "tracing: span export before the response end failed or timed out (a late export carries on, a failed one is dropped)",
+            );
+          })
+      : undefined;
+  if (responseFlush) responseFlushes.set(tracer, responseFlush);
   let done: Promise<void> | undefined;
   return {
-    tracer: provider.getTracer(SERVER_NAME, SERVER_VERSION),
+    tracer,
     url,
     forceFlush: () => provider.forceFlush({ timeoutMillis: SHUTDOWN_FLUSH_TIMEOUT_MS }).catch(() => undefined),
+    ...(responseFlush ? { responseFlush } : {}),
     shutdown: () => {
       done ??= (async () => {
         // An unreachable collector must not stop the server from stopping: export errors are the SDK's to report

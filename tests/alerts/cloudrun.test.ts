@@ -54,7 +54,9 @@ describe("guardrails: cloudrun", function () {
     expect(cond("5xx-rate").filter).to.match(/run\.googleapis\.com\/request_count.*response_code_class = "5xx"/);
     expect(cond("5xx-rate").denominatorFilter).to.match(/request_count"$/);
     expect(cond("5xx-rate").thresholdValue).to.equal(0.04);
-    expect(cond("429-rate").filter).to.match(/response_code = "429"/);
+    // response_code is an INT64 label: an unquoted number (review R2-m13), the class a string.
+    expect(cond("429-rate").filter).to.match(/ AND metric\.labels\.response_code = 429$/);
+    expect(cond("429-rate").filter).to.not.include('"429"');
     expect(cond("latency-p99").filter).to.match(/request_latencies/);
     expect(cond("latency-p99").thresholdValue).to.equal(3000);
     for (const p of Object.values(byRole)) expect(p?.notificationChannels).to.deep.equal([channel.id]);

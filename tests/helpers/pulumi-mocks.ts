@@ -31,7 +31,12 @@ export interface MockApiKey {
   description: string;
   enabled: boolean;
   tags: Record<string, string>;
+  /** GetApiKeys `createdDate`; keys the program creates get increasing dates. @default 2026-01-01T00:00:00Z */
+  createdDate?: string;
 }
+
+/** Keys created by any run, in order (so a later run's key is newer than an earlier run's). */
+let apiKeysCreated = 0;
 
 export interface RecordedCall {
   token: string;
@@ -79,6 +84,12 @@ export class PulumiMocks implements pulumi.runtime.Mocks {
    * (e.g. another stack's keys, or this stack's from its previous run), plus every ApiKey the program creates.
    */
   readonly apiKeys: MockApiKey[] = [];
+
+  /**
+   * Subnet id → its Availability Zone, as `aws.ec2.getSubnet` reports it: seeded by the test; a subnet not seeded is
+   * put in the region's next zone (a, c, d) when first looked up, so distinct ids get distinct zones.
+   */
+  readonly subnetZones = new Map<string, string>();
 
   constructor(private readonly region: string) {}
 
@@ -157,6 +168,7 @@ export class PulumiMocks implements pulumi.runtime.Mocks {
           description: String(inputs.description ?? ""),
           enabled: inputs.enabled !== false,
           tags: (inputs.tags as Record<string, string> | undefined) ?? {},
+          createdDate: new Date(Date.UTC(2026, 0, 1) + ++apiKeysCreated * 1000).toISOString(),
         });
         break;
       case "aws:cloudwatch/logGroup:LogGroup":
@@ -349,7 +361,7 @@ export class PulumiMocks implements pulumi.runtime.Mocks {
             value: inputs.includeValues === true ? k.value : "",
             customerId: "",
             stageKeys: [],
-            createdDate: "2026-01-01T00:00:00Z",
+            createdDate: k.createdDate ?? "2026-01-01T00:00:00Z",
             lastUpdatedDate: "2026-01-01T00:00:00Z",
           })),
         };
@@ -368,6 +380,12 @@ export class PulumiMocks implements pulumi.runtime.Mocks {
           })),
         ].filter((z) => optIn === undefined || optIn.includes(z.optInStatus));
         return { names: zones.map((z) => z.name), zoneIds: zones.map((z) => z.zoneId), id: this.region };
+      }
+      case "aws:ec2/getSubnet:getSubnet": {
+        const id = String(inputs.id);
+        if (!this.subnetZones.has(id)) this.subnetZones.set(id, `${this.region}${"acd"[this.subnetZones.size % 3]}`);
+        const zone = this.subnetZones.get(id) as string;
+        return { id, arn: `arn:aws:ec2:${this.region}:${ACCOUNT}:subnet/${id}`, availabilityZone: zone };
       }
       case "aws:ec2/getManagedPrefixList:getManagedPrefixList":
         return {

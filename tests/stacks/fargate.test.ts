@@ -637,6 +637,54 @@ describe("stack program: fargate target", function () {
       ]);
     });
 
+    describe("an existing VPC's subnets must be in distinct Availability Zones (review R2-m8)", () => {
+      const SUBNETS = ["subnet-0123456789abcdef0", "subnet-0fedcba9876543210"];
+      const USER_VPC = {
+        "mcp-anywhere:fargateVpcId": "vpc-0123456789abcdef0",
+        "mcp-anywhere:fargateSubnetIds": JSON.stringify(SUBNETS),
+      };
+      /** Runs the program and collects the deploy-time errors (a rejected output fails the registrations using it). */
+      async function runCollecting(overrides: Record<string, string>, zones: string[]) {
+        const errors: string[] = [];
+        const onRejection = (e: unknown) => errors.push(String(e));
+        process.on("unhandledRejection", onRejection);
+        try {
+          const { mocks } = await attempt("prod", overrides, {}, (m) => {
+            for (const [i, id] of SUBNETS.entries()) m.subnetZones.set(id, zones[i] as string);
+          });
+          await new Promise((r) => setTimeout(r, 20));
+          return { mocks, errors };
+        } finally {
+          process.off("unhandledRejection", onRejection);
+        }
+      }
+
+      it("looks each subnet up (aws.ec2.getSubnet) and proceeds when the zones differ", async () => {
+        const { mocks, errors } = await runCollecting(USER_VPC, ["ap-northeast-1a", "ap-northeast-1c"]);
+        expect(errors).to.deep.equal([]);
+        const lookups = mocks.calls.filter((c) => c.token === "aws:ec2/getSubnet:getSubnet").map((c) => c.inputs.id);
+        expect(lookups).to.have.members(SUBNETS);
+        expect(inputs(mocks.one(T.alb)).subnets).to.deep.equal(SUBNETS);
+      });
+
+      it("two subnets in one zone: fails naming fargateSubnetIds, the zone and the subnets; no ALB or mount target", async () => {
+        const efs = {
+          ...USER_VPC,
+          "mcp-anywhere:serverMode": "stdio",
+          "mcp-anywhere:serverCommand": JSON.stringify(["npx", "-y", "@modelcontextprotocol/server-memory"]),
+          "mcp-anywhere:serverWorkspace": "/workspace",
+          "mcp-anywhere:fargateEfs": "true",
+        };
+        const { mocks, errors } = await runCollecting(efs, ["ap-northeast-1a", "ap-northeast-1a"]);
+        const message = errors.find((e) => e.includes("Availability Zone")) ?? errors.join("\n");
+        expect(message).to.include("mcp-anywhere:fargateSubnetIds");
+        expect(message).to.include(`${SUBNETS[0]} and ${SUBNETS[1]} both in ap-northeast-1a`);
+        expect(mocks.ofType(T.alb)).to.have.length(0);
+        expect(mocks.ofType("aws:efs/mountTarget:MountTarget")).to.have.length(0);
+        expect(mocks.ofType(T.service)).to.have.length(0);
+      });
+    });
+
     it("a custom domain: CloudFront alias with the us-east-1 certificate, and the URL on that domain", async () => {
       const cert = `arn:aws:acm:us-east-1:${ACCOUNT}:certificate/0a1b2c3d-4e5f-6789-abcd-ef0123456789`;
       const run = await runStack("prod", {

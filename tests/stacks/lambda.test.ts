@@ -648,6 +648,47 @@ describe("stack program: lambda target", function () {
       expect((inputs(key).value as { value: string }).value).to.equal(V2);
     });
 
+    it("back to an earlier value (review R2-m14): stops before creating, naming the kept key and how to delete it", async () => {
+      // a3's account: a1's key (V1, kept when a3 replaced it) and a3's key (V2, the current one, newer).
+      const mocks = await lambdaStack("a", V1, a3.apiKeys);
+      expect(mocks.ofType(T.apiKey)).to.have.length(0);
+      const kept = a3.apiKeys.find((k) => k.value === V1);
+      const message = failures.find((f) => f.includes("back to an earlier value")) ?? failures.join("\n");
+      expect(message).to.include(`SSM parameter ${P} is back to an earlier value: API Gateway key ${kept?.id}`);
+      expect(message).to.include(`aws apigateway delete-api-key --api-key ${kept?.id}`);
+      expect(message).to.include("409");
+      expect(message).not.to.include(V1);
+    });
+
+    it("after a value change, the current value deploys again with the kept old key still in the account", async () => {
+      const mocks = await lambdaStack("a", V2, a3.apiKeys);
+      expect(failures).to.deep.equal([]);
+      expect((inputs(mocks.one(T.apiKey)).value as { value: string }).value).to.equal(V2);
+    });
+
+    it("tells an earlier value of its own key from the current one by creation date, for that parameter only", () => {
+      const own = (id: string, value: string, createdDate?: string, parameter = P): AccountApiKey => ({
+        id,
+        name: `a-key-${id}`,
+        value,
+        tags: { "mcp-anywhere:stack": "a" },
+        description: `mcp-anywhere stack a: key from SSM parameter ${parameter}`,
+        ...(createdDate ? { createdDate } : {}),
+      });
+      const older = own("k1", V1, "2026-01-01T00:00:00Z");
+      const newer = own("k2", V2, "2026-02-01T00:00:00Z");
+      expect(() => ownKeyValue(P, V1, [older, newer], "a")).to.throw(/back to an earlier value: API Gateway key k1/);
+      // The current value, and a value no key holds yet (a change): fine.
+      expect(ownKeyValue(P, V2, [older, newer], "a")).to.equal(V2);
+      expect(ownKeyValue(P, `${V2}x`, [older, newer], "a")).to.equal(`${V2}x`);
+      // Back to V1 once V1 is the newest key again (the kept one deleted, then recreated): fine.
+      expect(ownKeyValue(P, V1, [newer, own("k3", V1, "2026-03-01T00:00:00Z")], "a")).to.equal(V1);
+      // Keys of another parameter, or without dates, or with equal dates: no guess (API Gateway's own 409 remains).
+      expect(ownKeyValue(P, V1, [older, own("k4", V2, "2026-02-01T00:00:00Z", "/other")], "a")).to.equal(V1);
+      expect(ownKeyValue(P, V1, [own("k1", V1), own("k2", V2)], "a")).to.equal(V1);
+      expect(ownKeyValue(P, V1, [older, own("k2", V2, "2026-01-01T00:00:00Z")], "a")).to.equal(V1);
+    });
+
     it("stack b without declaring it shared: fails with the config command, before any key is created", async () => {
       const mocks = await lambdaStack("b", V1, a1.apiKeys);
       expect(mocks.ofType(T.apiKey)).to.have.length(0);

@@ -44,6 +44,7 @@ interface EcsContainer {
 }
 interface CollectorConfig {
   receivers: { otlp: { protocols: { http: { endpoint: string } } } };
+  processors: Record<string, Record<string, unknown>>;
   exporters: Record<string, unknown>;
   service: { pipelines: { traces: { receivers: string[]; processors: string[]; exporters: string[] } } };
 }
@@ -73,12 +74,15 @@ describe("tracingPlatform: the platform's collector sidecar", () => {
     expect(costItems(fargate.outputs.costBreakdown).join("\n")).to.not.match(/X-Ray/);
   });
 
-  it("cloudrun: a contrib collector sidecar (pinned) with otlp → googlecloud, started before ours, not the ingress", async () => {
+  it("cloudrun: the Google-Built collector (Artifact Registry, pinned) with otlp → googlecloud, started before ours, not the ingress", async () => {
     const run = await runStack("dev", { ...CLOUDRUN, ...ON });
     const containers = containersOf(run.mocks);
     const collector = named(containers, "otel-collector");
-    expect(collector?.image).to.equal("otel/opentelemetry-collector-contrib:0.149.0");
-    expect(collector?.image).to.match(/:\d+\.\d+\.\d+$/);
+    // Google's registry, not Docker Hub (no anonymous pull limit; review R2-m9).
+    expect(collector?.image).to.equal(
+      "us-docker.pkg.dev/cloud-ops-agents-artifacts/google-cloud-opentelemetry-collector/otelcol-google:0.156.0",
+    );
+    expect(collector?.image).to.match(/^[a-z-]+-docker\.pkg\.dev\/.*:\d+\.\d+\.\d+$/);
     expect(collector?.ports).to.equal(undefined);
     expect(collector?.args).to.deep.equal(["--config=env:OTEL_COLLECTOR_CONFIG"]);
     expect(collector?.resources?.limits).to.deep.equal({ cpu: "1", memory: "512Mi" });
@@ -86,11 +90,23 @@ describe("tracingPlatform: the platform's collector sidecar", () => {
     const config = parse(envOf(collector).OTEL_COLLECTOR_CONFIG ?? "") as CollectorConfig;
     expect(config.receivers.otlp.protocols.http.endpoint).to.equal("127.0.0.1:4318");
     expect(Object.keys(config.exporters)).to.deep.equal(["googlecloud"]);
+    // Google's sample processors (memory_limiter first, resourcedetection [env, gcp]), then a short batch.
     expect(config.service.pipelines.traces).to.deep.equal({
       receivers: ["otlp"],
-      processors: ["batch"],
+      processors: ["memory_limiter", "resourcedetection", "batch"],
       exporters: ["googlecloud"],
     });
+    expect(config.processors.memory_limiter).to.deep.equal({
+      check_interval: "1s",
+      limit_percentage: 65,
+      spike_limit_percentage: 20,
+    });
+    expect(config.processors.resourcedetection).to.deep.equal({
+      detectors: ["env", "gcp"],
+      timeout: "2s",
+      override: false,
+    });
+    expect(config.processors.batch).to.include({ timeout: "200ms" });
     const mcp = named(containers, "mcp");
     expect(mcp?.ports).to.deep.equal({ containerPort: 8080 });
     expect(mcp?.dependsOns).to.deep.equal(["otel-collector"]);
@@ -139,6 +155,7 @@ describe("tracingPlatform: the platform's collector sidecar", () => {
     expect(config.receivers.otlp.protocols.http.endpoint).to.equal("127.0.0.1:4318");
     expect(config.exporters).to.deep.equal({ awsxray: { region: "ap-northeast-1" } });
     expect(config.service.pipelines.traces.exporters).to.deep.equal(["awsxray"]);
+    expect(config.service.pipelines.traces.processors).to.deep.equal(["batch"]);
     const mcp = containers.find((c) => c.name === "mcp");
     expect(mcp?.essential).to.equal(true);
     expect(mcp?.dependsOn).to.deep.equal([{ containerName: "otel-collector", condition: "START" }]);
