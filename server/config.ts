@@ -286,7 +286,10 @@ export const ENV_DOCS: Record<keyof z.input<typeof schema>, { default: string; m
       "Local development (`npm start` sets 1): bind loopback; with no key source, generate a key and print it once " +
       "with client configs.",
   },
-  MCP_TARGET: { default: "local", meaning: `Where the image runs, reported by server_info: ${TARGETS.join(", ")}.` },
+  MCP_TARGET: {
+    default: "local",
+    meaning: `Where the image runs, reported by server_info: ${TARGETS.join(", ")}. On lambda and cloudrun (CPU only during a request) each request's span is exported before its response ends.`,
+  },
   MCP_REGION: { default: "AWS_REGION, else unknown", meaning: "Region reported by server_info." },
   AWS_REGION: {
     default: "(from the platform)",

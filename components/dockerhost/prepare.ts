@@ -107,7 +107,7 @@ export function renderPrepareScript(o: PrepareOptions): string {
     'pkg_install() { if have apt-get; then apt_install "$@"; elif have dnf; then dnf install -y -q "$@"; else return 1; fi; }',
     "# 1. Docker, Compose, openssl, python3",
     "if ! have docker; then",
-    '  if have apt-get; then apt_install docker.io; else fail "no docker: install Docker Engine first, from Docker\'s repository (https://docs.docker.com/engine/install/; dnf\'s docker on RHEL-family systems is podman)"; fi',
+    "  if have apt-get; then apt_install docker.io; else fail \"no docker: install Docker Engine first, from Docker's repository (https://docs.docker.com/engine/install/; dnf's docker on RHEL-family systems is podman)\"; fi",
     "fi",
     "if docker --version 2> /dev/null | grep -qi podman; then",
     '  fail "docker here is podman (podman-docker), not Docker Engine: install Docker Engine from Docker\'s repository (https://docs.docker.com/engine/install/)"',

@@ -164,7 +164,9 @@ describe("the dockerhost target over a real SSH connection, in a real Docker eng
     expect(refused.stderr).to.match(/host key/i);
     // The docker provider's ssh (sshOpts): the same pin, whatever name the line was scanned under.
     const sshWith = (f: SshFiles) =>
-      spawnSync("ssh", [...sshOptions(f), "-p", String(t.port), `${t.user}@${t.address}`, "true"], { encoding: "utf8" });
+      spawnSync("ssh", [...sshOptions(f), "-p", String(t.port), `${t.user}@${t.address}`, "true"], {
+        encoding: "utf8",
+      });
     expect(sshWith(files).status).to.equal(0);
     const renamed = writeSshMaterial(
       t,
