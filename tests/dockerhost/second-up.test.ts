@@ -123,12 +123,12 @@ describe("dockerhost: every later pulumi up keeps the service (planned steps ove
     }
   };
 
-  const composeLogs = () =>
+  const composeLogs = (tail = "all") =>
     docker(["ps", "-aq", "--filter", `label=com.docker.compose.project=${PROJECT}`])
       .split("\n")
       .filter(Boolean)
       .map((id) => {
-        const r = spawnSync("docker", ["logs", "--tail", "40", id], { encoding: "utf8" });
+        const r = spawnSync("docker", ["logs", "--tail", tail, id], { encoding: "utf8" });
         return `${r.stdout}${r.stderr}`;
       })
       .join("\n");
@@ -148,7 +148,7 @@ describe("dockerhost: every later pulumi up keeps the service (planned steps ove
         );
         if (!up) await sleep(500);
       }
-      expect(up, `no health through nginx at ${base} in 120 s:\n${composeLogs()}`).to.equal(true);
+      expect(up, `no health through nginx at ${base} in 120 s:\n${composeLogs("40")}`).to.equal(true);
       const client = new Client({ name: "second-up", version: "1.0.0" });
       await client.connect(
         new StreamableHTTPClientTransport(new URL(`${base}${EDGE_AND_APP_DEFAULTS.mcpPath}`), {
@@ -196,7 +196,8 @@ describe("dockerhost: every later pulumi up keeps the service (planned steps ove
     scratch = mkdtempSync(join(tmpdir(), "mcp-second-up-"));
     root = join(scratch, "host");
     // A second SSH user with passwordless sudo (dockerhostSshUser other than root).
-    expect(spawnSync("useradd", ["-m", "-s", "/bin/bash", user2]).status).to.equal(0);
+    // Password "*": no password login, but not locked (sshd without PAM refuses a locked account, "!", even by key).
+    expect(spawnSync("useradd", ["-m", "-p", "*", "-s", "/bin/bash", user2]).status).to.equal(0);
     userMade = true;
     writeFileSync(`/etc/sudoers.d/${user2}`, `${user2} ALL=(ALL) NOPASSWD:ALL\n`, { mode: 0o440 });
     // The user's server and its note, in the workspace volume the compose project mounts (labelled as compose would).
@@ -316,6 +317,7 @@ describe("dockerhost: every later pulumi up keeps the service (planned steps ove
     const names = steps.map((s) => s.name);
     expect(names[0]).to.equal("dev-undeploy");
     expect(names.indexOf("dev-teardown")).to.be.greaterThan(names.indexOf("dev-prepare"));
+    recordOutput(composeLogs()); // for the suite's check that no log line holds a key
     execute(steps);
     state = [];
     expect(docker(["ps", "-aq", "--filter", `label=com.docker.compose.project=${PROJECT}`])).to.equal("");

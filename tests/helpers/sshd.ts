@@ -4,7 +4,7 @@
  * the current user; the scripts need root, so callers run as root (CI does).
  */
 import { type ChildProcess, execFileSync, spawn, spawnSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir, userInfo } from "node:os";
 import { join } from "node:path";
 import { freePort } from "./nginx.js";
@@ -48,6 +48,9 @@ export async function startSshd(o: SshdOptions = {}): Promise<Sshd> {
   const clients = Array.from({ length: o.clientKeys ?? 1 }, (_, i) => join(dir, `client${i}`));
   for (const c of clients) keygen(c);
   writeFileSync(join(dir, "authorized_keys"), clients.map((c) => readFileSync(`${c}.pub`, "utf8")).join(""));
+  // sshd reads authorized_keys as the user logging in: let other users read it (the private keys stay 0600).
+  chmodSync(dir, 0o755);
+  chmodSync(join(dir, "authorized_keys"), 0o644);
   const ports: number[] = [];
   for (let i = 0; i < (o.ports ?? 1); i++) ports.push(await freePort());
   const port = ports[0] as number;
